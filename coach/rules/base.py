@@ -1,0 +1,228 @@
+"""What a rule is, what it returns, and the facts about a transcript that rules share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from typing import TypeVar
+
+from coach.events import (
+    FOLLOW_UP_CODES,
+    TRAINEE_EVENTS,
+    Dismiss,
+    End,
+    Joined,
+    Leave,
+    Left,
+    PatronSays,
+    Resolve,
+    Say,
+    SetEmail,
+    Transfer,
+    _Event,
+)
+from coach.goodbye import GoodbyeMatcher
+from coach.intents import IntentMatcher
+from coach.scenario import Role, Scenario, StaffMember
+from coach.seeds import Seed
+
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+
+    @property
+    def weight(self) -> int:
+        return {"critical": 3, "major": 2, "minor": 1}[self.value]
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "n/a"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A rule's judgement of one transcript."""
+
+    outcome: Outcome
+    evidence: tuple[int, ...]  # indices of the events that decided it
+    message: str  # for the trainee
+
+    @classmethod
+    def passed(cls, message: str, *evidence: int | None) -> Verdict:
+        return cls(Outcome.PASS, _indices(evidence), message)
+
+    @classmethod
+    def failed(cls, message: str, *evidence: int | None) -> Verdict:
+        return cls(Outcome.FAIL, _indices(evidence), message)
+
+    @classmethod
+    def not_applicable(cls, message: str) -> Verdict:
+        return cls(Outcome.NOT_APPLICABLE, (), message)
+
+
+def _indices(evidence: Iterable[int | None]) -> tuple[int, ...]:
+    return tuple(sorted({index for index in evidence if index is not None}))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One best practice the coach checks (one module per rule under coach/rules/)."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str  # one line: what a trainee should do
+    seed: Seed  # the training tip the rule comes from
+    quote: str  # the sentence of the seed it enforces, verbatim
+    doc: str  # What it checks / Why it matters / Fails / Passes
+    check: Callable[[Context], Verdict]
+
+
+E = TypeVar("E", bound=_Event)
+
+
+class Context:
+    """One transcript read against its scenario; every fact is computed at most once."""
+
+    def __init__(self, scenario: Scenario, events: tuple[_Event, ...], matcher: IntentMatcher) -> None:
+        self.scenario = scenario
+        self.events = events
+        self._matcher = matcher
+        self._intents: dict[int, frozenset[str]] = {}
+
+    # -- finding events -----------------------------------------------------------
+
+    def indices(self, kind: type[E] | tuple[type[_Event], ...], start: int = 0, stop: int | None = None) -> list[int]:
+        stop = len(self.events) if stop is None else stop
+        return [i for i in range(start, stop) if isinstance(self.events[i], kind)]
+
+    def first(self, kind: type[E] | tuple[type[_Event], ...], start: int = 0, stop: int | None = None) -> int | None:
+        stop = len(self.events) if stop is None else stop
+        for index in range(start, stop):
+            if isinstance(self.events[index], kind):
+                return index
+        return None
+
+    def says_with(self, intents: Iterable[str], start: int = 0, stop: int | None = None) -> list[int]:
+        """Indices of trainee `say` events, in [start, stop), that have any of these intents."""
+        wanted = frozenset(intents)
+        return [i for i in self.indices(Say, start, stop) if self.intents(i) & wanted]
+
+    def intents(self, index: int) -> frozenset[str]:
+        if index not in self._intents:
+            event = self.events[index]
+            assert isinstance(event, Say)
+            self._intents[index] = self._matcher.intents(event.text)
+        return self._intents[index]
+
+    # -- shared facts (SPEC §5) -----------------------------------------------------
+
+    @cached_property
+    def staff(self) -> dict[str, StaffMember]:
+        return self.scenario.staff_by_id()
+
+    @cached_property
+    def first_transfer(self) -> int | None:
+        return self.first(Transfer)
+
+    @cached_property
+    def handover_join(self) -> int | None:
+        """The `joined` of a staff member after the trainee's first transfer (makes the outcome `transfer`)."""
+        if self.first_transfer is None:
+            return None
+        for index in range(self.first_transfer + 1, len(self.events)):
+            event = self.events[index]
+            if isinstance(event, Joined) and event.who in self.staff:
+                return index
+        return None
+
+    @cached_property
+    def last_resolve(self) -> int | None:
+        found = self.indices(Resolve)
+        return found[-1] if found else None
+
+    @cached_property
+    def outcome(self) -> str:
+        if self.handover_join is not None:
+            return "transfer"
+        if self.last_resolve is not None:
+            return self.events[self.last_resolve].code.value  # type: ignore[attr-defined]
+        return "none"
+
+    @cached_property
+    def trainee_joined(self) -> int | None:
+        for index, event in enumerate(self.events):
+            if isinstance(event, Joined) and event.who == "trainee":
+                return index
+        return None
+
+    @cached_property
+    def last_trainee_event(self) -> int | None:
+        found = self.indices(TRAINEE_EVENTS)
+        return found[-1] if found else None
+
+    @cached_property
+    def patron_left(self) -> int | None:
+        for index, event in enumerate(self.events):
+            if isinstance(event, Left) and event.who == "patron":
+                return index
+        return None
+
+    @cached_property
+    def trainee_concludes(self) -> bool:
+        if self.outcome == "transfer":
+            return False
+        in_chat = self.scenario.role is Role.INITIATOR or self.trainee_joined is not None
+        left_early = (
+            self.patron_left is not None
+            and self.last_trainee_event is not None
+            and self.patron_left < self.last_trainee_event
+        )
+        return in_chat and not left_early
+
+    @cached_property
+    def goodbye(self) -> GoodbyeMatcher:
+        return GoodbyeMatcher(self.scenario)
+
+    def is_goodbye_message(self, index: int) -> bool:
+        """A `say` that matches a library's Goodbye script or has intent thank_and_invite."""
+        event = self.events[index]
+        assert isinstance(event, Say)
+        return self.goodbye.matches_any(event.text) or "thank_and_invite" in self.intents(index)
+
+    @cached_property
+    def follow_up_resolve(self) -> int | None:
+        """The first `resolve` with a follow-up code."""
+        for index in self.indices(Resolve):
+            if self.events[index].code in FOLLOW_UP_CODES:  # type: ignore[attr-defined]
+                return index
+        return None
+
+    def email_on_record(self, before: int | None = None) -> str | None:
+        """`patron.email`, changed by each `set_email` at a lower index than `before`."""
+        email = self.scenario.patron.email
+        for index in self.indices(SetEmail, 0, before):
+            email = self.events[index].email  # type: ignore[attr-defined]
+        return email.strip() if email and email.strip() else None
+
+    @cached_property
+    def typed_emails(self) -> list[tuple[int, str]]:
+        """(index, address) for every email address the patron typed in the chat."""
+        found = []
+        for index in self.indices(PatronSays):
+            for address in EMAIL_PATTERN.findall(self.events[index].text):  # type: ignore[attr-defined]
+                found.append((index, address.rstrip(".")))
+        return found
+
+    def exit_after(self, index: int) -> int | None:
+        """The trainee's next Leave, End or Dismiss after an event."""
+        return self.first((Leave, End, Dismiss), index + 1)

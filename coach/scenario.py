@@ -1,0 +1,302 @@
+"""Scenario files: typed models, loading and validation with located messages.
+
+The contract keys (SPEC §3) are what the scorer relies on. The project's own
+keys describe how the patron and colleagues behave (``script``), extra intent
+phrases (``phrases``); they are documented for trainers in docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from coach.intents import INTENTS
+from coach.problems import BadInput, Problem, describe, errors_of
+from coach.yamlsafe import MAX_BYTES, LocatedDocument, YamlProblem, load_located
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "scenario.schema.json"
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+IntentId = Literal[INTENTS]  # type: ignore[valid-type]
+
+
+class Role(StrEnum):
+    INITIATOR = "initiator"
+    RECEIVER = "receiver"
+
+
+class Status(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"
+    AWAY = "away"
+
+
+class Outcome(StrEnum):
+    """What a chat ended in (SPEC §5); ``none`` is never an acceptable route."""
+
+    TRANSFER = "transfer"
+    ANSWERED = "answered"
+    FOLLOWUP_BY_ME = "followup_by_me"
+    FOLLOWUP_BY_PATRONS_LIBRARY = "followup_by_patrons_library"
+    LOST_CALL = "lost_call"
+    PRACTICE = "practice"
+
+
+class Holding(StrEnum):
+    READ_QUESTION = "read_question"
+    REVIEW_TRANSCRIPT = "review_transcript"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Patron(_Strict):
+    name: Text
+    library: Slug = Field(description="A key of `libraries`: the patron's own library.")
+    email: str | None = Field(None, description="What the Info tab shows; null = left blank.")
+    question: Text
+
+
+class Library(_Strict):
+    name: Text
+    goodbye: Text | None = Field(None, description="The library's Goodbye script; null = none.")
+
+
+class StaffMember(_Strict):
+    id: Slug
+    name: Text
+    library: Slug = Field(description="A key of `libraries`.")
+    department: Text
+    status: Status = Status.AVAILABLE
+
+
+class Expect(_Strict):
+    route: Annotated[list[Outcome], Field(min_length=1)] = Field(
+        description="Acceptable outcomes of the chat."
+    )
+    answerable: bool = Field(False, description="Can a trainee answer it within the session?")
+    transfer_to: list[Slug] | None = Field(None, description="Whom a transfer must go to (staff ids).")
+    apology: bool = Field(False, description="Is an apology appropriate when transferring?")
+    holding: Holding | None = Field(None, description="Receiver role only: the holding message expected.")
+
+
+class ColleagueScript(_Strict):
+    """How one colleague answers the trainee."""
+
+    accepts: bool = Field(True, description="Agrees to take the patron when asked by IM or in the Agent Room.")
+    reply: Text | None = Field(None, description="What they write back when contacted; null = a default line.")
+    reply_after: float = Field(10, ge=0, description="Seconds before they answer.")
+    takes_transfer: bool = Field(True, description="Answers Yes to the Transfer pop-up.")
+    greeting: Text | None = Field(None, description="What they say in the chat after entering the session.")
+
+
+class HistoryLine(_Strict):
+    """Receiver role: one line of the chat before the trainee is offered it."""
+
+    t: float = Field(ge=0)
+    who: Slug = Field(description="`patron` or a staff id.")
+    text: Text
+
+
+class PatronScript(_Strict):
+    """How the patron behaves."""
+
+    opening: Text | None = Field(None, description="The patron's first message; default: patron.question.")
+    replies: dict[IntentId, Text] = Field(  # type: ignore[valid-type]
+        default_factory=dict,
+        description="The patron's reply to a trainee message with this intent (an email address in the "
+        "ask_email reply counts as typed by the patron).",
+    )
+    otherwise: Text | None = Field(None, description="Reply to any other message; null = stays silent.")
+    patience: float | None = Field(
+        None, gt=0, description="Seconds without a trainee message before the patron leaves; null = never."
+    )
+
+
+class Script(_Strict):
+    patron: PatronScript = Field(default_factory=PatronScript)
+    colleagues: dict[Slug, ColleagueScript] = Field(
+        default_factory=dict, description="Keyed by staff id; staff not listed answer with the defaults."
+    )
+    history: list[HistoryLine] = Field(default_factory=list, description="Receiver role only.")
+    offer_from: Slug | None = Field(None, description="Receiver role only: the staff id offering the chat.")
+
+
+class Scenario(_Strict):
+    id: Slug
+    title: Text
+    role: Role = Role.INITIATOR
+    patron: Patron
+    libraries: dict[Slug, Library] = Field(min_length=1)
+    staff: list[StaffMember] = Field(default_factory=list)
+    expect: Expect
+    phrases: dict[IntentId, list[Text]] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Extra phrases for the intent matcher, by intent id."
+    )
+    script: Script | None = Field(None, description="How the patron and colleagues behave (needed to play).")
+
+    def staff_by_id(self) -> dict[str, StaffMember]:
+        return {member.id: member for member in self.staff}
+
+    def departments(self) -> set[str]:
+        return {member.department for member in self.staff}
+
+    @property
+    def patron_library(self) -> Library:
+        return self.libraries[self.patron.library]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedScenario:
+    scenario: Scenario
+    path: str
+    content_hash: str  # sha256 of the file's text: names the exact version scored
+
+
+def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Checks that span several keys, as (path, message)."""
+    libraries = set(scenario.libraries)
+    known = ", ".join(sorted(libraries))
+    if scenario.patron.library not in libraries:
+        yield ("patron", "library"), f"patron library '{scenario.patron.library}' is not in libraries ({known})"
+    seen: dict[str, int] = {}
+    for index, member in enumerate(scenario.staff):
+        if member.id in seen:
+            yield ("staff", index, "id"), f"staff id '{member.id}' is used twice (also staff #{seen[member.id] + 1})"
+        else:
+            seen[member.id] = index
+        if member.library not in libraries:
+            yield ("staff", index, "library"), f"library '{member.library}' of {member.name} is not in libraries ({known})"
+        if member.id in ("trainee", "patron"):
+            yield ("staff", index, "id"), f"'{member.id}' is reserved; choose another staff id"
+    for index, target in enumerate(scenario.expect.transfer_to or []):
+        if target not in seen:
+            yield ("expect", "transfer_to", index), f"transfer target '{target}' is not a staff id ({', '.join(seen) or 'no staff'})"
+    if scenario.expect.holding is not None and scenario.role is not Role.RECEIVER:
+        yield ("expect", "holding"), "'holding' only applies to receiver scenarios (role: receiver)"
+    if scenario.expect.transfer_to and Outcome.TRANSFER not in scenario.expect.route:
+        yield ("expect", "transfer_to"), "'transfer_to' is set but 'transfer' is not in expect.route"
+    script = scenario.script
+    if script is None:
+        return
+    for staff_id in script.colleagues:
+        if staff_id not in seen:
+            yield ("script", "colleagues", staff_id), f"'{staff_id}' in script.colleagues is not a staff id"
+    for index, line in enumerate(script.history):
+        if line.who != "patron" and line.who not in seen:
+            yield ("script", "history", index, "who"), f"'{line.who}' is neither 'patron' nor a staff id"
+        if index and line.t < script.history[index - 1].t:
+            yield ("script", "history", index, "t"), "history times must not go backwards"
+    if scenario.role is Role.RECEIVER:
+        if script.offer_from is None:
+            yield ("script",), "a receiver scenario needs 'offer_from': the colleague who offers the chat"
+        elif script.offer_from not in seen:
+            yield ("script", "offer_from"), f"'{script.offer_from}' is not a staff id"
+    elif script.history or script.offer_from:
+        yield ("script",), "'history' and 'offer_from' only apply to receiver scenarios (role: receiver)"
+
+
+def _model_keys(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys allowed where an unknown key was found, for 'did you mean' hints."""
+    node: Any = Scenario
+    for part in loc[:-1]:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            node = field.annotation
+        elif get_origin(node) in (list, dict):
+            node = get_args(node)[-1]
+        else:
+            return []
+    node = _unwrap(node)
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional/Annotated so that nested models can be found."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is not None and type(None) in get_args(annotation):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+def parse_scenario(text: str, filename: str) -> LoadedScenario:
+    """Validate a scenario's text; raise BadInput with every located problem."""
+    try:
+        document = load_located(text)
+    except YamlProblem as problem:
+        raise BadInput([Problem(filename, problem.message, problem.position.line, problem.position.column)]) from None
+    if not isinstance(document.value, dict):
+        raise BadInput([Problem(filename, "a scenario must be a mapping of keys (id, title, patron, ...)", 1, 1)])
+    try:
+        scenario = Scenario.model_validate(document.value)
+    except ValidationError as error:
+        raise BadInput(_located(filename, document, errors_of(error))) from None
+    problems = [_at(filename, document, path, message) for path, message in _cross_checks(scenario)]
+    if problems:
+        raise BadInput(problems)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedScenario(scenario=scenario, path=filename, content_hash=digest)
+
+
+def _located(filename: str, document: LocatedDocument, errors: list[dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for error in errors:
+        loc = tuple(part for part in error["loc"] if part != "[key]")
+        message = describe(error, _model_keys(loc) if error["type"] == "extra_forbidden" else ())
+        if error["loc"] and error["loc"][-1] == "[key]":
+            message = f"key {loc[-1]!r}: " + message.split(": ", 1)[-1]
+        problems.append(_at(filename, document, loc, message, at_key=error["type"] == "extra_forbidden"))
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _at(
+    filename: str, document: LocatedDocument, path: tuple[str | int, ...], message: str, at_key: bool = False
+) -> Problem:
+    position = document.position_of(path, at_key)
+    return Problem(filename, message, position.line, position.column)
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read and validate one scenario file."""
+    return parse_scenario(read_text(path), str(path))
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 file, refusing huge files before reading them whole."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise BadInput([Problem(str(path), f"the file is larger than {MAX_BYTES // 1024} KiB")])
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput([Problem(str(path), "no such file")]) from None
+    except IsADirectoryError:
+        raise BadInput([Problem(str(path), "is a folder, expected a file")]) from None
+    except UnicodeDecodeError as error:
+        raise BadInput([Problem(str(path), f"not UTF-8 text (byte {error.start})")]) from None
+    except OSError as error:
+        raise BadInput([Problem(str(path), error.strerror or "cannot be read")]) from None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use for scenario files (committed as schema/scenario.schema.json)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Chat Reference Coach scenario"
+    return schema

@@ -1,0 +1,87 @@
+"""Every rule against its own passing, failing and not-applicable fixtures, plus the catalogue's completeness."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coach.events import parse_transcript, check_references
+from coach.rules import RULES, RULES_BY_CODE, Severity
+from coach.scenario import Scenario, load_scenario
+from coach.scoring import score
+
+HERE = Path(__file__).resolve().parent / "rules"
+FIXTURES = sorted((HERE / "fixtures").glob("*.yaml"))
+
+
+@cache
+def base_scenario(name: str) -> Scenario:
+    return load_scenario(HERE / "scenarios" / f"{name}.yaml").scenario
+
+
+def fixture_cases() -> list:
+    cases = []
+    for file in FIXTURES:
+        for case in yaml.safe_load(file.read_text(encoding="utf-8")):
+            cases.append(pytest.param(file.stem, case, id=f"{file.stem}-{case['verdict']}-{case['name']}"))
+    return cases
+
+
+@pytest.mark.parametrize(("code", "case"), fixture_cases())
+def test_rule_fixture(code: str, case: dict) -> None:
+    scenario = base_scenario(case["scenario"])
+    transcript = parse_transcript({"scenario": scenario.id, "events": case["events"]}, case["name"])
+    check_references(transcript, scenario, case["name"])
+    result = next(r for r in score(scenario, transcript.events).results if r.rule.code == code)
+    assert result.verdict.outcome.value == case["verdict"], result.verdict.message
+    if "evidence" in case:
+        assert list(result.verdict.evidence) == case["evidence"]
+    assert result.verdict.message.strip()
+
+
+def test_every_rule_has_passing_and_failing_fixtures() -> None:
+    verdicts: dict[str, set[str]] = {}
+    for file in FIXTURES:
+        assert file.stem in RULES_BY_CODE, f"fixture file {file.name} names no rule"
+        verdicts[file.stem] = {case["verdict"] for case in yaml.safe_load(file.read_text(encoding="utf-8"))}
+    for rule in RULES:
+        assert {"pass", "fail"} <= verdicts.get(rule.code, set()), f"{rule.code} needs pass and fail fixtures"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_rule_documentation_is_complete(rule) -> None:
+    assert re.fullmatch(r"[A-Z]{2}\d{3}", rule.code)
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name)
+    assert isinstance(rule.severity, Severity)
+    assert rule.summary.strip()
+    assert rule.seed.contains(rule.quote), f"{rule.code}'s quote is not word for word in {rule.seed.file}"
+    for heading in ("What it checks:", "Why it matters:", "Fails:", "Passes:"):
+        section = rule.doc.split(heading, 1)
+        assert len(section) == 2 and section[1].strip(), f"{rule.code} docstring lacks '{heading}'"
+
+
+def test_catalogue_is_in_code_order_with_spec_severities() -> None:
+    expected = {
+        "RT001": ("right-route", "critical"), "TR001": ("contact-before-transfer", "critical"),
+        "TR002": ("explain-transfer", "major"), "TR003": ("apologize-when-transferring", "minor"),
+        "TR004": ("leave-after-handover", "major"), "RX001": ("accept-transfer", "major"),
+        "RX002": ("holding-message", "major"), "CL001": ("ask-if-answered", "major"),
+        "CL002": ("goodbye-script", "major"), "FU001": ("email-before-follow-up", "critical"),
+        "FU002": ("verify-email", "major"), "FU003": ("ask-deadline", "major"),
+        "FU004": ("check-info-tab", "minor"), "FU005": ("record-typed-email", "major"),
+        "FU006": ("note-when-flagging", "major"),
+    }
+    assert [rule.code for rule in RULES] == sorted(expected)
+    assert {rule.code: (rule.name, rule.severity.value) for rule in RULES} == expected
+
+
+def test_packaged_seeds_match_shared_copies() -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    if not shared.is_dir():
+        pytest.skip("../shared/seeds is not next to this checkout")
+    for rule in RULES:
+        assert (shared / rule.seed.file).read_text(encoding="utf-8") == rule.seed.text
