@@ -98,19 +98,24 @@ class Context:
         self.events = events
         self._matcher = matcher
         self._intents: dict[int, frozenset[str]] = {}
+        self._by_type: dict[type, list[int]] = {}
+        for index, event in enumerate(events):
+            self._by_type.setdefault(type(event), []).append(index)
 
     # -- finding events -----------------------------------------------------------
 
     def indices(self, kind: type[E] | tuple[type[_Event], ...], start: int = 0, stop: int | None = None) -> list[int]:
+        """Indices of events of these types in [start, stop), in order."""
         stop = len(self.events) if stop is None else stop
-        return [i for i in range(start, stop) if isinstance(self.events[i], kind)]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        found: list[int] = []
+        for one in kinds:
+            found.extend(i for i in self._by_type.get(one, ()) if start <= i < stop)
+        return sorted(found) if len(kinds) > 1 else found
 
     def first(self, kind: type[E] | tuple[type[_Event], ...], start: int = 0, stop: int | None = None) -> int | None:
-        stop = len(self.events) if stop is None else stop
-        for index in range(start, stop):
-            if isinstance(self.events[index], kind):
-                return index
-        return None
+        found = self.indices(kind, start, stop)
+        return found[0] if found else None
 
     def says_with(self, intents: Iterable[str], start: int = 0, stop: int | None = None) -> list[int]:
         """Indices of trainee `say` events, in [start, stop), that have any of these intents."""
