@@ -194,3 +194,12 @@ def test_help_explains_each_command() -> None:
         assert command in result.stdout
         sub = subprocess.run([sys.executable, "-m", "coach", command, "--help"], capture_output=True, text=True)
         assert sub.returncode == 0 and "usage: coach " + command in sub.stdout
+
+
+def test_committed_rule_documentation_is_current() -> None:
+    from coach.cli import rules_markdown
+
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == rules_markdown(), "regenerate with: coach rules --format markdown > docs/rules.md"
+    for rule in RULES:
+        assert f"## {rule.code} {rule.name}" in committed and rule.quote in committed
