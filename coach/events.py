@@ -13,13 +13,16 @@ import math
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from coach.files import read_text
 from coach.problems import BadInput, Problem, describe, errors_of
-from coach.scenario import Scenario, read_text
 from coach.yamlsafe import YamlProblem, load_located
+
+if TYPE_CHECKING:
+    from coach.scenario import Scenario
 
 
 class ResolutionCode(StrEnum):

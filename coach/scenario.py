@@ -16,9 +16,10 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from coach.files import read_text
 from coach.intents import INTENTS
 from coach.problems import BadInput, Problem, describe, errors_of
-from coach.yamlsafe import MAX_BYTES, LocatedDocument, YamlProblem, load_located
+from coach.yamlsafe import LocatedDocument, YamlProblem, load_located
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "scenario.schema.json"
 
@@ -274,24 +275,6 @@ def _at(
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Read and validate one scenario file."""
     return parse_scenario(read_text(path), str(path))
-
-
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 file, refusing huge files before reading them whole."""
-    file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise BadInput([Problem(str(path), f"the file is larger than {MAX_BYTES // 1024} KiB")])
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput([Problem(str(path), "no such file")]) from None
-    except IsADirectoryError:
-        raise BadInput([Problem(str(path), "is a folder, expected a file")]) from None
-    except UnicodeDecodeError as error:
-        raise BadInput([Problem(str(path), f"not UTF-8 text (byte {error.start})")]) from None
-    except OSError as error:
-        raise BadInput([Problem(str(path), error.strerror or "cannot be read")]) from None
 
 
 def json_schema() -> dict[str, Any]:
