@@ -15,7 +15,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from coach.files import read_text
 from coach.problems import BadInput, Problem, describe, errors_of
@@ -181,6 +190,36 @@ TRAINEE_EVENTS = (
     Say, Im, AgentRoom, ViewInfo, OpenTransfer, TransferTab, Transfer, AcceptTransfer,
     Leave, Dismiss, End, SetEmail, Note, Resolve,
 )
+
+TRAINEE_TYPES = tuple(model.model_fields["type"].default for model in TRAINEE_EVENTS)
+
+
+def _as_event(step: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(step, dict):
+        return step
+    return {key: value for key, value in step.items() if key != "after"} | {"t": 0.0}
+
+
+TraineeEvent = Annotated[Union[TRAINEE_EVENTS], Field(discriminator="type")]  # type: ignore[valid-type]
+STEP_ADAPTER: TypeAdapter[_Event] = TypeAdapter(
+    Annotated[TraineeEvent, BeforeValidator(_as_event)]
+)
+
+
+def step_json_schema() -> dict[str, Any]:
+    """JSON Schema of one walkthrough step, derived from the trainee event models."""
+    variants = []
+    for model in TRAINEE_EVENTS:
+        schema = model.model_json_schema()
+        schema["properties"].pop("t")
+        schema["required"] = [name for name in schema.get("required", []) if name != "t"] or ["type"]
+        if "type" not in schema["required"]:
+            schema["required"].append("type")
+        schema["properties"]["after"] = {"type": "number", "minimum": 0, "description": "Seconds after the previous step."}
+        schema.pop("title", None)
+        variants.append(schema)
+    return {"oneOf": variants}
+
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 _EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])

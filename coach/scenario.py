@@ -143,6 +143,12 @@ class Scenario(_Strict):
         default_factory=dict, description="Extra phrases for the intent matcher, by intent id."
     )
     script: Script | None = Field(None, description="How the patron and colleagues behave (needed to play).")
+    walkthroughs: dict[Slug, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Named lists of trainee actions to autoplay: `ideal` plays to a score of 100, others show "
+        "typical mistakes. A step is a trainee event without `t`, plus optional `after` (seconds after the "
+        "previous step; default: once the world has answered).",
+    )
 
     def staff_by_id(self) -> dict[str, StaffMember]:
         return {member.id: member for member in self.staff}
@@ -205,6 +211,38 @@ def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], s
         yield ("script",), "'history' and 'offer_from' only apply to receiver scenarios (role: receiver)"
 
 
+def _step_problems(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Walkthrough steps must be trainee actions of the right shape, naming this scenario's staff."""
+    from coach.events import STEP_ADAPTER, TRAINEE_TYPES, Im, Transfer
+
+    staff = {member.id for member in scenario.staff}
+    if scenario.walkthroughs and "ideal" not in scenario.walkthroughs:
+        yield ("walkthroughs",), "walkthroughs need an 'ideal' one: the actions of a model librarian"
+    for name, steps in scenario.walkthroughs.items():
+        for index, step in enumerate(steps):
+            where = ("walkthroughs", name, index)
+            kind = step.get("type")
+            if kind not in TRAINEE_TYPES:
+                yield (*where, "type"), f"step type must be a trainee action: {', '.join(TRAINEE_TYPES)} (got {kind!r})"
+                continue
+            after = step.get("after")
+            if after is not None and (not isinstance(after, (int, float)) or isinstance(after, bool) or after < 0):
+                yield (*where, "after"), f"'after' must be a number of seconds, 0 or more (got {after!r})"
+            try:
+                action = STEP_ADAPTER.validate_python(step)
+            except ValidationError as error:
+                for item in errors_of(error):
+                    loc = tuple(part for part in item["loc"][1:] if part != "[key]")
+                    item["loc"] = loc
+                    yield (*where, *loc), describe(item)
+                continue
+            named = action.to if isinstance(action, (Im, Transfer)) else None
+            if named is not None and named not in staff:
+                yield (*where, "to"), f"'{named}' is not a staff id"
+            if isinstance(action, Transfer) and action.department and action.department not in scenario.departments():
+                yield (*where, "department"), f"no staff member works in department '{action.department}'"
+
+
 def _model_keys(loc: tuple[str | int, ...]) -> list[str]:
     """The keys allowed where an unknown key was found, for 'did you mean' hints."""
     node: Any = Scenario
@@ -247,7 +285,8 @@ def parse_scenario(text: str, filename: str) -> LoadedScenario:
         scenario = Scenario.model_validate(document.value)
     except ValidationError as error:
         raise BadInput(_located(filename, document, errors_of(error))) from None
-    problems = [_at(filename, document, path, message) for path, message in _cross_checks(scenario)]
+    checks = [*_cross_checks(scenario), *_step_problems(scenario)]
+    problems = [_at(filename, document, path, message) for path, message in checks]
     if problems:
         raise BadInput(problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -279,7 +318,11 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema editors use for scenario files (committed as schema/scenario.schema.json)."""
+    from coach.events import step_json_schema
+
     schema = Scenario.model_json_schema()
+    for steps in schema["properties"]["walkthroughs"]["patternProperties"].values():
+        steps["items"] = step_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Chat Reference Coach scenario"
     return schema

@@ -1,0 +1,178 @@
+"""The simulated world: deterministic reactions that follow the Agent Console's rules."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from coach.events import (
+    AcceptTransfer, AgentRoom, End, Im, Joined, Leave, Left, PatronSays, Resolve, Say, StaffSays, Transfer,
+    TransferDeclined, TransferOffer,
+)
+from coach.scenario import parse_scenario
+from coach.scoring import matcher_for
+from coach.simulator import ActionRefused, ChatSession, play_walkthrough
+
+WORLD = textwrap.dedent(
+    """\
+    id: sim
+    title: Simulator test
+    patron: {name: Priya, library: riverton, email: null, question: "Why can't I renew?"}
+    libraries:
+      riverton: {name: Riverton Public Library, goodbye: "Thank you for contacting Riverton. Goodbye!"}
+    staff:
+      - {id: kim, name: Kim Alvarez, library: riverton, department: Circulation, status: available}
+      - {id: raj, name: Raj Mehta, library: riverton, department: Circulation, status: available}
+      - {id: omar, name: Omar Haddad, library: riverton, department: Reference, status: busy}
+    expect: {route: [transfer], transfer_to: [kim]}
+    script:
+      patron:
+        opening: hi, the catalog says I can't renew?
+        replies:
+          ask_email: sure, it's priya@mail.example.org
+          explain_transfer: OK, thanks.
+        otherwise: ok
+        patience: 100
+      colleagues:
+        kim: {accepts: true, reply: Sure, reply_after: 8, greeting: "Hi Priya, this is Kim."}
+        raj: {accepts: false, reply: "Sorry, swamped.", reply_after: 5, takes_transfer: false}
+    walkthroughs:
+      ideal:
+        - {type: im, to: kim, text: "Can you take a Riverton patron?"}
+        - {type: say, text: "I'm going to transfer you to Kim at Riverton, who can see your account."}
+        - {type: transfer, to: kim}
+        - {type: leave}
+    """
+)
+
+
+@pytest.fixture
+def scenario():
+    return parse_scenario(WORLD, "sim.yaml").scenario
+
+
+@pytest.fixture
+def session(scenario) -> ChatSession:
+    return ChatSession(scenario, matcher_for(scenario))
+
+
+def of_type(events, kind):
+    return [event for event in events if isinstance(event, kind)]
+
+
+def test_initiator_chat_opens_with_the_patrons_message(session) -> None:
+    assert session.events == [PatronSays(t=0, text="hi, the catalog says I can't renew?")]
+
+
+def test_patron_answers_by_intent_after_typing(session) -> None:
+    session.act(Say(t=5, text="Could you type your email address so we can follow up?"))
+    assert session.advance(7) == []  # still typing
+    (reply,) = session.advance(30)
+    assert reply.text == "sure, it's priya@mail.example.org" and reply.t > 5
+    session.act(Say(t=40, text="The catalog shows a block."))
+    assert session.advance(60)[-1].text == "ok"
+
+
+def test_colleague_answers_im_after_their_delay(session) -> None:
+    session.act(Im(t=10, to="kim", text="Can you take a patron?"))
+    assert session.advance(17) == []
+    (answer,) = session.advance(18)
+    assert answer == StaffSays.model_validate({"t": 18, "from": "kim", "channel": "im", "text": "Sure", "accepts": True})
+
+
+def test_busy_colleague_does_not_answer(session) -> None:
+    session.act(Im(t=10, to="omar", text="Can you take a patron?"))
+    assert session.advance(500) == [Left(t=100, who="patron")]
+
+
+def test_agent_room_is_answered_by_scripted_available_colleagues(session) -> None:
+    session.act(AgentRoom(t=10, text="I need to transfer to someone!"))
+    answers = of_type(session.advance(30), StaffSays)
+    assert [(a.sender, a.channel, a.accepts) for a in answers] == [("raj", "agent_room", False), ("kim", "agent_room", True)]
+
+
+def test_transfer_entered_greeting_and_leave(session) -> None:
+    added = session.act(Transfer(t=20, to="kim")) + session.advance(40)
+    assert of_type(added, Joined) == [Joined(t=24, who="kim")]
+    assert of_type(added, StaffSays)[0].text == "Hi Priya, this is Kim."
+    assert session.colleagues_in_chat == ["kim"]
+    with pytest.raises(ActionRefused, match="Dismiss and Leave"):
+        session.act(End(t=41))
+    added = session.act(Leave(t=42))
+    assert of_type(added, Left) == [Left(t=42, who="trainee")]
+    assert session.closed
+    with pytest.raises(ActionRefused, match="chat is over"):
+        session.act(Say(t=50, text="hello?"))
+    session.act(Resolve(t=55, code="practice"))  # the wrap-up is still open
+
+
+def test_colleague_who_will_not_take_it_declines(session) -> None:
+    added = session.act(Transfer(t=20, to="raj")) + session.advance(40)
+    assert of_type(added, TransferDeclined) == [TransferDeclined(t=24, who="raj")]
+    assert not session.colleagues_in_chat
+
+
+def test_department_transfer_goes_to_someone_who_takes_it(session) -> None:
+    added = session.act(Transfer(t=20, department="Circulation")) + session.advance(40)
+    assert of_type(added, Joined) == [Joined(t=24, who="kim")]
+
+
+def test_console_refusals(session) -> None:
+    with pytest.raises(ActionRefused, match="only Available"):
+        session.act(Transfer(t=5, to="omar"))
+    with pytest.raises(ActionRefused, match="Leave appears only"):
+        session.act(Leave(t=6))
+    with pytest.raises(ActionRefused, match="no transfer offer"):
+        session.act(AcceptTransfer(t=7, accepted=True))
+    session.act(Transfer(t=8, to="kim"))
+    with pytest.raises(ActionRefused, match="already waiting"):
+        session.act(Transfer(t=9, to="kim"))
+    with pytest.raises(ActionRefused, match="written by the world"):
+        session.act(PatronSays(t=10, text="hi"))
+
+
+def test_patron_leaves_when_ignored_too_long(session) -> None:
+    session.act(Say(t=30, text="Let me look."))
+    assert of_type(session.advance(129), Left) == []
+    assert of_type(session.advance(131), Left) == [Left(t=130, who="patron")]
+    with pytest.raises(ActionRefused, match="patron has left"):
+        session.act(Say(t=140, text="Still there?"))
+
+
+def test_end_cuts_off_pending_patron_replies(session) -> None:
+    session.act(Say(t=5, text="Could you type your email address so we can follow up?"))
+    session.act(End(t=6))
+    assert of_type(session.advance(60), PatronSays) == []
+
+
+def test_receiver_starts_with_history_and_the_offer() -> None:
+    text = WORLD.replace("id: sim\n", "id: sim\nrole: receiver\n").replace("walkthroughs:", "x:")
+    text = text.split("x:")[0].replace(
+        "  colleagues:",
+        "  offer_from: raj\n  history:\n    - {t: 0, who: patron, text: hello}\n"
+        "    - {t: 9, who: raj, text: One moment}\n  colleagues:",
+    )
+    receiver = parse_scenario(text, "receiver.yaml").scenario
+    session = ChatSession(receiver, matcher_for(receiver))
+    assert [type(e) for e in session.events] == [PatronSays, StaffSays, TransferOffer]
+    assert session.offer_pending and not session.trainee_in_chat
+    with pytest.raises(ActionRefused, match="pop-up first"):
+        session.act(Say(t=20, text="hi"))
+    added = session.act(AcceptTransfer(t=20, accepted=True)) + session.advance(30)
+    assert [(type(e), getattr(e, "who", None)) for e in added] == [
+        (AcceptTransfer, None), (Joined, "trainee"), (Left, "raj")
+    ]
+    assert session.trainee_in_chat
+
+
+def test_walkthrough_is_deterministic_and_replayable(scenario) -> None:
+    first = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"])
+    second = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"])
+    assert first.events == second.events
+    rebuilt = ChatSession.replay(scenario, matcher_for(scenario), first.trainee_events)
+    rebuilt.advance(first.now)
+    assert rebuilt.events == first.events
+    transfer = next(e for e in first.events if isinstance(e, Transfer))
+    accepted = next(e for e in first.events if isinstance(e, StaffSays) and e.accepts)
+    assert accepted.t < transfer.t, "without `after`, a step waits until the world has answered"
