@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.events import parse_transcript, check_references
+from coach.events import TRAINEE_TYPES, check_references, parse_transcript
 from coach.rules import RULES, RULES_BY_CODE, Severity
 from coach.scenario import Scenario, load_scenario
 from coach.scoring import score
@@ -58,6 +58,7 @@ def test_rule_documentation_is_complete(rule) -> None:
     assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name)
     assert isinstance(rule.severity, Severity)
     assert rule.summary.strip()
+    assert set(rule.decided_by) <= set(TRAINEE_TYPES), "hints can only follow trainee actions"
     assert rule.seed.contains(rule.quote), f"{rule.code}'s quote is not word for word in {rule.seed.file}"
     for heading in ("What it checks:", "Why it matters:", "Fails:", "Passes:"):
         section = rule.doc.split(heading, 1)

@@ -85,6 +85,8 @@ class Rule:
     quote: str  # the sentence of the seed it enforces, verbatim
     doc: str  # What it checks / Why it matters / Fails / Passes
     check: Callable[[Context], Verdict]
+    # Trainee actions that can decide a failure on the spot, for practice-mode hints.
+    decided_by: tuple[str, ...] = ()
 
 
 E = TypeVar("E", bound=_Event)

@@ -48,4 +48,5 @@ RULE = Rule(
     'question?") or if they need additional information.',
     doc=__doc__,
     check=check,
+    decided_by=("say", "resolve", "end"),
 )

@@ -21,9 +21,15 @@ Passes:
     patron's name.
 """
 
-from coach.events import Say
+from coach.events import End, Say
 from coach.rules.base import Context, Rule, Severity, Verdict
 from coach.seeds import CONCLUDING_TIP
+
+
+def _closing(ctx: Context) -> int | None:
+    """Where the chat was closed without the goodbye: End, else the last resolution code."""
+    end = ctx.first(End)
+    return end if end is not None else ctx.last_resolve
 
 
 def check(ctx: Context) -> Verdict:
@@ -49,14 +55,14 @@ def check(ctx: Context) -> Verdict:
                 "your own farewell.",
                 farewells[0],
             )
-        return Verdict.failed(f"You did not send {library.name}'s Goodbye script before closing.", ctx.last_trainee_event)
+        return Verdict.failed(f"You did not send {library.name}'s Goodbye script before closing.", _closing(ctx))
     farewells = ctx.says_with(["thank_and_invite"])
     if farewells:
         return Verdict.passed("You thanked the patron and invited them back.", farewells[0])
     return Verdict.failed(
         f"{library.name} has no Goodbye script, so thank the patron for using the service and invite them to "
         "come back with more questions.",
-        ctx.last_trainee_event,
+        _closing(ctx),
     )
 
 
@@ -71,4 +77,5 @@ RULE = Rule(
     "encourage them to return if they have more questions.",
     doc=__doc__,
     check=check,
+    decided_by=("say", "end"),
 )

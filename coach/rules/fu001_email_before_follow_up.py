@@ -54,4 +54,5 @@ RULE = Rule(
     "for Follow Up.",
     doc=__doc__,
     check=check,
+    decided_by=("resolve",),
 )

@@ -46,4 +46,5 @@ RULE = Rule(
     "ask the patron to verify their email address.",
     doc=__doc__,
     check=check,
+    decided_by=("resolve",),
 )

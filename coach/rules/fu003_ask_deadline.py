@@ -44,4 +44,5 @@ RULE = Rule(
     "for the patron to get an answer back from the library.",
     doc=__doc__,
     check=check,
+    decided_by=("resolve",),
 )

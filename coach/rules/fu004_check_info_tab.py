@@ -42,4 +42,5 @@ RULE = Rule(
     quote='You can see if the patron submitted an email by looking in the "Info" tab,in the chat monitor.',
     doc=__doc__,
     check=check,
+    decided_by=("resolve",),
 )

@@ -70,4 +70,5 @@ RULE = Rule(
     quote="Sometimes, the patron’s question or need is best addressed by that patron’s own library staff",
     doc=__doc__,
     check=check,
+    decided_by=("resolve",),
 )

@@ -47,4 +47,5 @@ RULE = Rule(
     quote="The librarian you are transferring *to* will see the following pop-up. They must choose “Yes” in order to proceed.",
     doc=__doc__,
     check=check,
+    decided_by=("accept_transfer",),
 )

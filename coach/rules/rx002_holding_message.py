@@ -63,4 +63,5 @@ RULE = Rule(
     "has been in session for a while.",
     doc=__doc__,
     check=check,
+    decided_by=("say",),
 )

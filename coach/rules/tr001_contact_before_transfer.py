@@ -114,4 +114,5 @@ RULE = Rule(
     "that they are indeed able to help at that moment.",
     doc=__doc__,
     check=check,
+    decided_by=("transfer",),
 )

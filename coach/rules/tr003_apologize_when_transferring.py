@@ -47,4 +47,5 @@ RULE = Rule(
     quote="Briefly explain to the patron why you are transferring them to another librarian, apologizing if appropriate.",
     doc=__doc__,
     check=check,
+    decided_by=("transfer",),
 )

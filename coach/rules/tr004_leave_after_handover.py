@@ -53,4 +53,5 @@ RULE = Rule(
     "“incoming” librarian will be in the chat with the patron.",
     doc=__doc__,
     check=check,
+    decided_by=("end", "dismiss"),
 )
