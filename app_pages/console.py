@@ -1,0 +1,317 @@
+"""The Agent Console: pick a scenario, work the chat, wrap up, see the scorecard."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.ui import escape_markdown, scenario_library, show_chat_line
+from coach.attempt import Attempt, Mode
+from coach.events import AgentRoom, Im, StaffSays
+from coach.scenario import Role, Status
+from coach.simulator import ActionRefused
+from coach.transcript_view import RESOLUTION_LABELS, LineKind, lines_of
+
+STATUS_BADGES = {Status.AVAILABLE: "🟢 Available", Status.BUSY: "🔴 Busy", Status.AWAY: "🟡 Away"}
+PANELS = ("Info", "Staff", "Agent Room")
+
+
+# -- actions (callbacks run before the page is drawn again) ---------------------------
+
+
+def attempt() -> Attempt:
+    return st.session_state.console_attempt
+
+
+def do(kind: str, **fields) -> bool:
+    """Do a trainee action; show why the console refused it, or the practice hints it earned."""
+    try:
+        hints = attempt().act(kind, **fields)
+    except ActionRefused as refusal:
+        st.session_state.console_notices = [("refused", str(refusal))]
+        return False
+    st.session_state.console_notices = [("hint", hint) for hint in hints]
+    return True
+
+
+def start_attempt() -> None:
+    loaded = scenario_library().get(st.session_state.console_pick)
+    clock = st.session_state.console_clock
+    st.session_state.console_attempt = Attempt(loaded, Mode(st.session_state.console_pick_mode), clock)
+    st.session_state.console_email = loaded.scenario.patron.email or ""
+    st.session_state.console_notices = []
+    st.session_state.console_draft = ""
+    st.session_state.console_notes = ""
+
+
+def send_message() -> None:
+    text = st.session_state.console_draft.strip()
+    if text and do("say", text=text, script=st.session_state.console_draft_script):
+        st.session_state.console_draft = ""
+        st.session_state.console_draft_script = None
+
+
+def insert_script(scripts: dict[str, str]) -> None:
+    name = st.session_state.console_script_choice
+    if name:
+        st.session_state.console_draft = scripts[name]
+        st.session_state.console_draft_script = name
+
+
+def send_im() -> None:
+    text = st.session_state.console_im_text.strip()
+    if text and st.session_state.console_im_to and do("im", to=st.session_state.console_im_to, text=text):
+        st.session_state.console_im_text = ""
+
+
+def post_to_agent_room() -> None:
+    text = st.session_state.console_room_text.strip()
+    if text and do("agent_room", text=text):
+        st.session_state.console_room_text = ""
+
+
+def switch_panel() -> None:
+    if st.session_state.console_panel == "Info":
+        do("view_info")
+
+
+def open_transfer() -> None:
+    if do("open_transfer"):
+        st.session_state.console_transfer_open = True
+        st.session_state.console_transfer_tab = "Department"
+
+
+def close_transfer() -> None:
+    st.session_state.console_transfer_open = False
+
+
+def switch_transfer_tab() -> None:
+    tab = st.session_state.console_transfer_tab
+    if tab:
+        do("transfer_tab", tab=tab.lower())
+    else:  # clicking the selected tab again clears it; keep it selected
+        st.session_state.console_transfer_tab = "Department"
+
+
+def transfer_to_agent() -> None:
+    if do("transfer", to=st.session_state.console_agent_choice):
+        st.session_state.console_transfer_open = False
+
+
+def transfer_to_department() -> None:
+    if do("transfer", department=st.session_state.console_department_choice):
+        st.session_state.console_transfer_open = False
+
+
+def save_email() -> None:
+    do("set_email", email=st.session_state.console_email.strip())
+
+
+def save_notes() -> None:
+    text = st.session_state.console_notes.strip()
+    if text:
+        do("note", text=text)
+
+
+def save_code() -> None:
+    code = st.session_state.console_code
+    if code:
+        do("resolve", code=code)
+
+
+def finish() -> None:
+    current = attempt()
+    st.session_state.scorecard_card = current.finish()
+    st.session_state.scorecard_attempt = current
+    st.session_state.console_attempt = None
+    st.session_state.console_transfer_open = False
+    st.session_state.console_show_scorecard = True
+
+
+# -- the page ---------------------------------------------------------------------------
+
+
+def scenario_picker() -> None:
+    st.title("Practice a chat")
+    library = scenario_library()
+    choices = {loaded.scenario.id: loaded.scenario for loaded in library.playable()}
+    if not choices:
+        st.error("No playable scenarios are installed.")
+        return
+    st.selectbox(
+        "Scenario",
+        list(choices),
+        format_func=lambda key: f"{choices[key].title} ({'you receive a transfer' if choices[key].role is Role.RECEIVER else 'you take the chat'})",
+        key="console_pick",
+    )
+    st.radio(
+        "Mode",
+        [Mode.PRACTICE.value, Mode.ASSESSMENT.value],
+        format_func=lambda value: {"practice": "Practice: hints right after a mistake", "assessment": "Assessment: no hints until the scorecard"}[value],
+        key="console_pick_mode",
+    )
+    st.button("Start chat", type="primary", on_click=start_attempt, key="console_start")
+
+
+@st.fragment(run_every=1.0)
+def transcript() -> None:
+    """The chat transcript; refreshes by itself as the patron and colleagues answer."""
+    current = attempt()
+    if current.tick():
+        st.rerun()  # buttons and panels may change (someone entered, the patron left)
+    if current.session.offer_pending:
+        st.info("A colleague is offering you a chat. Answer the pop-up to see the transcript.")
+        return
+    with st.container(height=430, key="console_transcript"):
+        for line in lines_of(current.scenario, current.events):
+            if line.kind in (LineKind.PATRON, LineKind.TRAINEE, LineKind.COLLEAGUE, LineKind.SYSTEM):
+                show_chat_line(line)
+
+
+def message_box(current: Attempt) -> None:
+    library = current.scenario.patron_library
+    scripts = {"Greeting": f"Hi {current.scenario.patron.name}, thanks for contacting {library.name}. Let me look at your question."}
+    if library.goodbye:
+        scripts[f"Goodbye ({library.name})"] = library.goodbye
+    st.text_area("Message to the patron", key="console_draft", height=80, disabled=current.session.closed)
+    send, script, insert = st.columns([1, 2, 1], vertical_alignment="bottom")
+    send.button("Send", type="primary", on_click=send_message, key="console_send", disabled=current.session.closed)
+    script.selectbox("Scripts", list(scripts), key="console_script_choice", index=None, placeholder="Canned scripts")
+    insert.button("Insert", on_click=insert_script, args=(scripts,), key="console_insert")  # scripts are fixed per attempt
+
+
+def chat_buttons(current: Attempt) -> None:
+    closed = current.session.closed
+    if current.session.colleagues_in_chat:
+        dismiss, leave = st.columns(2)
+        dismiss.button("Dismiss", on_click=do, args=("dismiss",), key="console_dismiss", disabled=closed)
+        leave.button("Leave", on_click=do, args=("leave",), key="console_leave", disabled=closed)
+    else:
+        transfer_button, dismiss, end = st.columns(3)
+        transfer_button.button("Transfer", on_click=open_transfer, key="console_transfer", disabled=closed)
+        dismiss.button("Dismiss", on_click=do, args=("dismiss",), key="console_dismiss", disabled=closed)
+        end.button("End", on_click=do, args=("end",), key="console_end", disabled=closed)
+
+
+def info_panel(current: Attempt) -> None:
+    patron = current.scenario.patron
+    st.text(f"Name: {patron.name}")
+    st.text(f"Library: {current.scenario.patron_library.name}")
+    st.text(f"Question: {patron.question}")
+    st.text_input("Email", key="console_email", placeholder="(none given)")
+    st.button("Save email", on_click=save_email, key="console_save_email")
+
+
+def staff_panel(current: Attempt) -> None:
+    staff = current.scenario.staff
+    for member in staff:
+        st.text(f"{STATUS_BADGES[member.status]}  {member.name} · {member.department} · "
+                f"{current.scenario.libraries[member.library].name}")
+    ids = [member.id for member in staff]
+    names = {member.id: member.name for member in staff}
+    st.selectbox("IM to", ids, format_func=names.get, key="console_im_to")
+    st.text_input("Instant message", key="console_im_text")
+    st.button("Send IM", on_click=send_im, key="console_send_im", disabled=current.session.closed)
+    for line, event in zip(lines_of(current.scenario, current.events), current.events):
+        if isinstance(event, Im) or (isinstance(event, StaffSays) and event.channel == "im"):
+            st.text(f"{line.clock} {line.who}: {line.text}")
+
+
+def agent_room_panel(current: Attempt) -> None:
+    st.caption("Group chat seen by every librarian on duty.")
+    for line, event in zip(lines_of(current.scenario, current.events), current.events):
+        if isinstance(event, AgentRoom) or (isinstance(event, StaffSays) and event.channel == "agent_room"):
+            st.text(f"{line.clock} {line.who}: {line.text}")
+    st.text_input("Post to the Agent Room", key="console_room_text")
+    st.button("Post", on_click=post_to_agent_room, key="console_post", disabled=current.session.closed)
+
+
+def wrap_up(current: Attempt) -> None:
+    st.subheader("Wrap-up")
+    st.selectbox("Resolution code", list(RESOLUTION_LABELS), format_func=RESOLUTION_LABELS.get, index=None,
+                 key="console_code", placeholder="Choose a code")
+    st.button("Save code", on_click=save_code, key="console_save_code")
+    st.text_area("Librarian NOTES (not shown to the patron)", key="console_notes", height=68)
+    st.button("Save notes", on_click=save_notes, key="console_save_notes")
+    st.button("Finish and see scorecard", type="primary", on_click=finish, key="console_finish")
+
+
+def notices() -> None:
+    for kind, content in st.session_state.console_notices:
+        if kind == "refused":
+            st.warning(f"The console won't do that: {escape_markdown(content)}", icon="✋")
+        else:
+            st.warning(
+                f"**{content.rule.code} {content.rule.name}:** {escape_markdown(content.message)}\n\n"
+                f"*Tip:* “{escape_markdown(content.tip)}”",
+                icon="💡",
+            )
+
+
+@st.dialog("Transfer", on_dismiss=close_transfer)
+def transfer_popup() -> None:
+    current = attempt()
+    tab = st.segmented_control("Transfer to", ["Department", "Agent"], key="console_transfer_tab",
+                               on_change=switch_transfer_tab)
+    if tab == "Agent":
+        available = current.session.available_staff()
+        names = {member.id: f"{member.name} ({member.department}, {current.scenario.libraries[member.library].name})"
+                 for member in available}
+        choice = st.radio("Available staff", list(names), format_func=names.get, index=None, key="console_agent_choice")
+        st.button("Transfer", type="primary", on_click=transfer_to_agent, disabled=choice is None,
+                  key="console_do_agent_transfer")
+    else:
+        departments = sorted(current.scenario.departments())
+        st.selectbox("Department", departments, key="console_department_choice")
+        st.button("Transfer", type="primary", on_click=transfer_to_department, key="console_do_department_transfer")
+    st.button("Cancel", on_click=close_transfer, key="console_cancel_transfer")
+
+
+@st.dialog("Transfer request", dismissible=False)
+def offer_popup() -> None:
+    current = attempt()
+    offer = next(line for line in lines_of(current.scenario, current.events) if line.text.endswith("asks you to take this chat"))
+    st.text(f"{offer.text}: {current.scenario.patron.name} ({current.scenario.patron_library.name}).")
+    st.text("Do you want to accept the transfer?")
+    yes, no = st.columns(2)
+    yes.button("Yes", type="primary", on_click=do, args=("accept_transfer",), kwargs={"accepted": True}, key="console_offer_yes")
+    no.button("No", on_click=do, args=("accept_transfer",), kwargs={"accepted": False}, key="console_offer_no")
+
+
+def console() -> None:
+    current = attempt()
+    st.title(current.scenario.title)
+    mode = "Practice: hints are on" if current.mode is Mode.PRACTICE else "Assessment: hints at the end"
+    st.caption(f"{mode} · Patron: {escape_markdown(current.scenario.patron.name)}, "
+               f"{escape_markdown(current.scenario.patron_library.name)}")
+    notices()
+    chat, side = st.columns([3, 2], gap="large")
+    with chat:
+        transcript()
+        message_box(current)
+    with side:
+        chat_buttons(current)
+        panel = st.segmented_control("Panel", PANELS, default="Staff", key="console_panel", on_change=switch_panel,
+                                     label_visibility="collapsed")
+        if panel == "Info":
+            info_panel(current)
+        elif panel == "Agent Room":
+            agent_room_panel(current)
+        else:
+            staff_panel(current)
+        st.divider()
+        wrap_up(current)
+    if current.session.offer_pending:
+        offer_popup()
+    elif st.session_state.console_transfer_open:
+        transfer_popup()
+
+
+if st.session_state.console_show_scorecard:
+    st.session_state.console_show_scorecard = False
+    st.switch_page("app_pages/scorecard.py")
+if st.session_state.console_attempt is None:
+    if st.session_state.scorecard_card is not None:
+        st.page_link("app_pages/scorecard.py", label="See your last scorecard", icon="📊")
+    scenario_picker()
+else:
+    console()

@@ -1,0 +1,131 @@
+"""One trainee's attempt at a scenario: the simulator, the clock, practice hints and the scorecard.
+
+This is the console's business logic, kept free of Streamlit so it can be tested
+without a browser. The page asks it to act and shows what it says.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+from coach.events import EVENT_ADAPTER, TRAINEE_TYPES, _Event
+from coach.hints import Hint, hints_for
+from coach.problems import describe, errors_of
+from coach.scenario import LoadedScenario
+from coach.scoring import Scorecard, matcher_for, score
+from coach.simulator import ActionRefused, ChatSession
+
+
+class Mode(StrEnum):
+    PRACTICE = "practice"  # hints right after a mistake
+    ASSESSMENT = "assessment"  # no hints until the scorecard
+
+
+def time_scale() -> float:
+    """How much faster than real time the world runs (COACH_TIME_SCALE; browser tests speed it up)."""
+    try:
+        scale = float(os.environ.get("COACH_TIME_SCALE", "1"))
+    except ValueError:
+        return 1.0
+    return scale if scale > 0 else 1.0
+
+
+@dataclass
+class RealClock:
+    """Seconds since the chat started, from the machine's monotonic clock."""
+
+    scale: float = field(default_factory=time_scale)
+    started: float = field(default_factory=time.monotonic)
+
+    def __call__(self) -> float:
+        return round((time.monotonic() - self.started) * self.scale, 1)
+
+
+@dataclass
+class ManualClock:
+    """A clock that moves only when told to (tests, autoplay)."""
+
+    seconds: float = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+
+
+@dataclass(frozen=True, slots=True)
+class ShownHint:
+    after_event: int  # index of the action that earned it
+    hint: Hint
+
+
+class Attempt:
+    """A chat being played in the console."""
+
+    def __init__(
+        self,
+        loaded: LoadedScenario,
+        mode: Mode,
+        clock: Callable[[], float] | None = None,
+        trainee: str | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.scenario = loaded.scenario
+        self.mode = mode
+        self.trainee = trainee
+        self.clock = clock or RealClock()
+        self.session = ChatSession(self.scenario, matcher_for(self.scenario))
+        # A receiver's chat has history before the trainee sees it: their clock starts at the offer.
+        self._opened_at = self.session.now
+        self.hints: list[ShownHint] = []
+        self.finished = False
+
+    @property
+    def events(self) -> list[_Event]:
+        return self.session.events
+
+    def now(self) -> float:
+        """Seconds since the chat started, as the transcript counts them."""
+        return round(self._opened_at + self.clock(), 1)
+
+    def tick(self) -> list[_Event]:
+        """Let the world catch up with the clock; returns what it added."""
+        if self.finished:
+            return []
+        return self.session.advance(self.now())
+
+    def act(self, kind: str, **fields: Any) -> list[Hint]:
+        """Do one trainee action now. Raises ActionRefused when the console would not allow it."""
+        if self.finished:
+            raise ActionRefused("this attempt is finished")
+        if kind not in TRAINEE_TYPES:
+            raise ActionRefused(f"'{kind}' is not something a trainee does")
+        try:
+            action = EVENT_ADAPTER.validate_python({"type": kind, "t": self.now(), **fields})
+        except ValidationError as error:
+            raise ActionRefused("; ".join(describe(item) for item in errors_of(error))) from None
+        before = len(self.session.events)
+        added = self.session.act(action)
+        index = before + next(i for i, event in enumerate(added) if event.type == kind)
+        if self.mode is not Mode.PRACTICE:
+            return []
+        fresh = hints_for(self.scenario, self.session.events, index)
+        self.hints.extend(ShownHint(index, hint) for hint in fresh)
+        return fresh
+
+    def finish(self) -> Scorecard:
+        """End the attempt (the world stops) and score it."""
+        self.tick()
+        self.finished = True
+        return self.scorecard()
+
+    def scorecard(self) -> Scorecard:
+        return score(self.scenario, self.session.events, self.trainee)

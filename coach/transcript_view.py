@@ -1,0 +1,114 @@
+"""How each event reads in the console: who said or did what, in words a librarian uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from coach.events import (
+    AcceptTransfer, AgentRoom, Dismiss, End, Im, Joined, Leave, Left, Note, OpenTransfer, PatronSays, Resolve,
+    Say, SetEmail, StaffSays, Transfer, TransferDeclined, TransferOffer, TransferTab, ViewInfo, _Event,
+)
+from coach.scenario import Scenario
+
+RESOLUTION_LABELS = {
+    "answered": "Answered",
+    "followup_by_me": "Followup by me",
+    "followup_by_patrons_library": "Followup by patron's library",
+    "lost_call": "Lost Call",
+    "practice": "Practice",
+}
+
+
+class LineKind(StrEnum):
+    PATRON = "patron"  # the patron in the chat
+    TRAINEE = "trainee"  # the trainee in the chat
+    COLLEAGUE = "colleague"  # a colleague in the chat
+    SYSTEM = "system"  # "NAME has entered the session" and the like
+    PRIVATE = "private"  # IM and Agent Room: not seen by the patron
+    ACTION = "action"  # buttons and wrap-up: seen by nobody but the trainee
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    index: int
+    t: float
+    kind: LineKind
+    who: str
+    text: str
+
+    @property
+    def clock(self) -> str:
+        minutes, seconds = divmod(int(self.t), 60)
+        return f"{minutes}:{seconds:02d}"
+
+
+def _name(scenario: Scenario, who: str) -> str:
+    if who == "trainee":
+        return "You"
+    if who == "patron":
+        return scenario.patron.name
+    member = scenario.staff_by_id().get(who)
+    return member.name if member else who
+
+
+def line_of(scenario: Scenario, index: int, event: _Event) -> Line:
+    """One event as a console line."""
+
+    def line(kind: LineKind, who: str, text: str) -> Line:
+        return Line(index, event.t, kind, who, text)
+
+    def name(who: str) -> str:
+        return _name(scenario, who)
+
+    match event:
+        case PatronSays(text=text):
+            return line(LineKind.PATRON, scenario.patron.name, text)
+        case Say(text=text):
+            return line(LineKind.TRAINEE, "You", text)
+        case StaffSays(channel="chat", sender=sender, text=text):
+            return line(LineKind.COLLEAGUE, name(sender), text)
+        case StaffSays(channel="im", sender=sender, text=text):
+            return line(LineKind.PRIVATE, f"{name(sender)} (IM to you)", text)
+        case StaffSays(sender=sender, text=text):
+            return line(LineKind.PRIVATE, f"{name(sender)} (Agent Room)", text)
+        case Im(to=to, text=text):
+            return line(LineKind.PRIVATE, f"You (IM to {name(to)})", text)
+        case AgentRoom(text=text):
+            return line(LineKind.PRIVATE, "You (Agent Room)", text)
+        case Joined(who=who):
+            return line(LineKind.SYSTEM, "", f"{name(who)} has entered the session")
+        case Left(who=who):
+            return line(LineKind.SYSTEM, "", f"{name(who)} has left the session")
+        case TransferOffer(sender=sender):
+            return line(LineKind.SYSTEM, "", f"{name(sender)} asks you to take this chat")
+        case TransferDeclined(who=who):
+            return line(LineKind.SYSTEM, "", f"{name(who)} declined the transfer")
+        case AcceptTransfer(accepted=accepted):
+            return line(LineKind.ACTION, "You", "answered Yes to the transfer" if accepted else "answered No to the transfer")
+        case Transfer(to=to, department=department):
+            target = name(to) if to else f"the {department} department"
+            return line(LineKind.ACTION, "You", f"transferred the chat to {target}")
+        case ViewInfo():
+            return line(LineKind.ACTION, "You", "opened the Info tab")
+        case OpenTransfer():
+            return line(LineKind.ACTION, "You", "pressed Transfer")
+        case TransferTab(tab=tab):
+            return line(LineKind.ACTION, "You", f"opened the {tab.capitalize()} tab of the Transfer pop-up")
+        case Leave():
+            return line(LineKind.ACTION, "You", "pressed Leave")
+        case Dismiss():
+            return line(LineKind.ACTION, "You", "pressed Dismiss")
+        case End():
+            return line(LineKind.ACTION, "You", "pressed End")
+        case SetEmail(email=email):
+            return line(LineKind.ACTION, "You", f"set the email on record to {email or '(blank)'}")
+        case Note(text=text):
+            return line(LineKind.ACTION, "You", f"wrote Librarian NOTES: {text}")
+        case Resolve(code=code):
+            return line(LineKind.ACTION, "You", f"chose the resolution code {RESOLUTION_LABELS[code.value]}")
+    raise ValueError(f"no console wording for {event.type!r}")
+
+
+def lines_of(scenario: Scenario, events: list[_Event]) -> list[Line]:
+    return [line_of(scenario, index, event) for index, event in enumerate(events)]

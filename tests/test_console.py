@@ -1,0 +1,238 @@
+"""The trainee's Agent Console and scorecard, driven through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from coach.attempt import ManualClock
+from tests.conftest import ROOT
+
+TRANSFER_SCENARIO = "lost-book-charge-maplewood"
+RECEIVER_SCENARIO = "receiver-gardening-books"
+
+
+class Console:
+    """A trainee at the console, with a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock()
+        self.app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        self.app.session_state["console_clock"] = self.clock
+        self.app.run()
+        self.check()
+
+    def check(self) -> None:
+        assert not self.app.exception, [e.value for e in self.app.exception]
+
+    def run(self) -> Console:
+        self.app.run()
+        self.check()
+        return self
+
+    def start(self, scenario_id: str, mode: str) -> Console:
+        self.app.selectbox(key="console_pick").select(scenario_id)
+        self.app.radio(key="console_pick_mode").set_value(mode)
+        self.app.button(key="console_start").click()
+        return self.run()
+
+    def wait(self, seconds: float) -> Console:
+        self.clock.advance(seconds)
+        return self.run()
+
+    def press(self, key: str) -> Console:
+        self.clock.advance(3)
+        self.app.button(key=key).click()
+        return self.run()
+
+    def say(self, text: str) -> Console:
+        self.clock.advance(5)
+        self.app.text_area(key="console_draft").input(text)
+        self.app.button(key="console_send").click()
+        return self.run()
+
+    def im(self, to: str, text: str) -> Console:
+        self.clock.advance(5)
+        self.app.selectbox(key="console_im_to").set_value(to)
+        self.app.text_input(key="console_im_text").input(text)
+        self.app.button(key="console_send_im").click()
+        return self.run()
+
+    def transfer_to_agent(self, staff_id: str) -> Console:
+        self.press("console_transfer")
+        self.app.segmented_control(key="console_transfer_tab").set_value("Agent")
+        self.run()
+        self.app.radio(key="console_agent_choice").set_value(staff_id)
+        self.run()
+        return self.press("console_do_agent_transfer")
+
+    @property
+    def events(self) -> list:
+        return self.app.session_state["console_attempt"].events
+
+    @property
+    def buttons(self) -> list[str]:
+        return [button.label for button in self.app.button]
+
+    @property
+    def hints(self) -> list[str]:
+        return [warning.value for warning in self.app.warning]
+
+    def finish(self) -> Console:
+        return self.press("console_finish").run()  # Finish, then the switch to the scorecard page
+
+    @property
+    def score(self) -> str:
+        return next(metric.value for metric in self.app.metric if metric.label == "Score")
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+def ideal_transfer(console: Console) -> Console:
+    console.say("Hi Gloria, I'm not at Maplewood so I can't see your account, but let me find someone who can.")
+    console.im("denise", "Hi Denise, can you take a Maplewood patron with a lost-book charge?")
+    console.wait(20)
+    console.say("Since this is about your Maplewood account, I'm going to transfer you to Denise in "
+                "circulation, who can check the book drop records.")
+    console.transfer_to_agent("denise")
+    console.wait(10)
+    return console.press("console_leave")
+
+
+def test_picker_lists_the_shipped_scenarios(console: Console) -> None:
+    options = console.app.selectbox(key="console_pick").options
+    assert len(options) >= 8 and any("you receive a transfer" in option for option in options)
+
+
+def test_transfer_flow_to_a_perfect_scorecard(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    assert {"Transfer", "Dismiss", "End"} <= set(console.buttons) and "Leave" not in console.buttons
+    ideal_transfer(console)
+    types = [event.type for event in console.events]
+    assert types[-2:] == ["leave", "left"] and "joined" in types and "transfer_tab" in types
+    console.finish()
+    assert console.score == "100.0"
+    assert any(metric.value == "Transferred" for metric in console.app.metric)
+
+
+def test_buttons_change_once_a_colleague_enters(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.im("denise", "Can you take a patron?")
+    console.wait(20)
+    console.transfer_to_agent("denise")
+    assert "End" in console.buttons  # Denise has not entered yet
+    console.wait(10)
+    assert {"Dismiss", "Leave"} <= set(console.buttons)
+    assert "End" not in console.buttons and "Transfer" not in console.buttons
+    captions = " ".join(caption.value for caption in console.app.caption)
+    assert "Denise Park has entered the session" in captions
+
+
+def test_transfer_popup_opens_on_department_and_agent_tab_lists_only_available(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    console.press("console_transfer")
+    assert console.app.segmented_control(key="console_transfer_tab").value == "Department"
+    assert console.app.selectbox(key="console_department_choice").options == ["Circulation", "Reference"]
+    console.app.segmented_control(key="console_transfer_tab").set_value("Agent")
+    console.run()
+    options = console.app.radio(key="console_agent_choice").options
+    assert options == ["Denise Park (Circulation, Maplewood Public Library)",
+                       "Tom Kessler (Reference, Cedar Falls Public Library)"]
+    console.press("console_cancel_transfer")
+    assert "console_agent_choice" not in [radio.key for radio in console.app.radio]
+    assert [event.type for event in console.events] == ["patron_says", "open_transfer", "transfer_tab"]
+
+
+def test_practice_mode_hints_right_after_a_mistake(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    console.say("Hello, let me check.")
+    assert console.hints == []
+    console.transfer_to_agent("denise")
+    assert any("TR001 contact-before-transfer" in hint and "Contact the other staff person first" in hint
+               for hint in console.hints)
+    assert any("TR002 explain-transfer" in hint for hint in console.hints)
+
+
+def test_assessment_mode_keeps_hints_for_the_scorecard(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.transfer_to_agent("denise")
+    assert console.hints == []
+    console.wait(10).press("console_dismiss").finish()
+    failed = [expander.label for expander in console.app.expander if expander.label.startswith("❌")]
+    assert any("TR001" in label for label in failed) and any("TR004" in label for label in failed)
+    texts = [text.value for text in console.app.text]
+    assert any("without contacting anyone first" in text for text in texts)
+
+
+def test_receiver_flow_with_the_offer_popup(console: Console) -> None:
+    console.start(RECEIVER_SCENARIO, "practice")
+    assert console.app.button(key="console_offer_yes").label == "Yes"
+    assert not [text for text in console.app.text if "raised-bed" in text.value]  # transcript hidden until Yes
+    console.press("console_offer_yes").wait(10)
+    types = [event.type for event in console.events]
+    assert types[-3:] == ["accept_transfer", "joined", "left"]
+    console.say("Hi Hector, I'm taking over from Sandra. Please wait a moment while I read your question.")
+    assert console.hints == []
+    console.say("Try 'The Vegetable Gardener's Bible'; it has step-by-step photos of raised beds.")
+    console.say("Does this completely answer your question?")
+    console.wait(15)
+    console.app.selectbox(key="console_script_choice").set_value("Goodbye (Cedar Falls Public Library)")
+    console.press("console_insert")
+    assert console.app.text_area(key="console_draft").value.startswith("Thank you for chatting with Cedar Falls")
+    console.press("console_send")
+    console.app.selectbox(key="console_code").set_value("answered")
+    console.press("console_save_code")
+    console.press("console_end")
+    say = [event for event in console.events if event.type == "say"][-1]
+    assert say.script == "Goodbye (Cedar Falls Public Library)"
+    console.finish()
+    assert console.score == "100.0"
+
+
+def test_receiver_saying_no_is_hinted(console: Console) -> None:
+    console.start(RECEIVER_SCENARIO, "practice")
+    console.press("console_offer_no")
+    assert any("RX001 accept-transfer" in hint for hint in console.hints)
+
+
+def test_info_panel_is_logged_and_email_can_be_changed(console: Console) -> None:
+    console.start("mill-photos-followup", "practice")
+    console.app.segmented_control(key="console_panel").set_value("Info")
+    console.run()
+    console.app.text_input(key="console_email").input("patron@mail.example.org")
+    console.press("console_save_email")
+    types = [event.type for event in console.events]
+    assert types[-2:] == ["view_info", "set_email"]
+    assert console.events[-1].email == "patron@mail.example.org"
+
+
+def test_patron_who_waited_too_long_leaves_and_refusals_are_explained(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    console.wait(300)
+    captions = " ".join(caption.value for caption in console.app.caption)
+    assert "Gloria has left the session" in captions
+    console.say("Are you still there?")
+    assert any("The console won't do that: the patron has left the chat" in hint for hint in console.hints)
+    assert console.events[-1].type == "left"
+
+
+def test_typed_html_and_markdown_are_shown_as_text(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    typed = "<b>bold</b> <script>alert(1)</script> [link](http://example.org) ![img](http://example.org/x.png)"
+    console.say(typed)
+    assert typed in [text.value for text in console.app.text]
+    assert all("example.org" not in markdown.value for markdown in console.app.markdown)
+    console.finish()
+    assert typed in [text.value for text in console.app.text]
+    assert all("example.org" not in markdown.value for markdown in console.app.markdown)
+
+
+def test_try_again_starts_a_fresh_attempt(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.finish()
+    console.press("scorecard_retry").run()
+    attempt = console.app.session_state["console_attempt"]
+    assert attempt.scenario.id == TRANSFER_SCENARIO and [e.type for e in attempt.events] == ["patron_says"]
