@@ -18,7 +18,6 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_notices": [],  # refusals and practice hints to show after the last action
     "console_draft": "",  # the message box
     "console_draft_script": None,  # name of the canned script inserted into the message box
-    "console_im_to": None,
     "console_im_text": "",
     "console_room_text": "",
     "console_notes": "",

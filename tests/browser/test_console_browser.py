@@ -1,0 +1,127 @@
+"""A trainee works chats in a real browser, as Streamlit's own e2e tests drive it."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def wait_for_app(page: Page) -> None:
+    """Wait as Streamlit's e2e tests do: connected, then the script not running."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
+    page.wait_for_timeout(150)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+
+
+def click(page: Page, name: str, scope=None) -> None:
+    (scope or page).get_by_role("button", name=name, exact=True).click()
+    wait_for_app(page)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
+    wait_for_app(page)
+
+
+def type_into(page: Page, label: str, text: str) -> None:
+    page.get_by_label(label, exact=True).fill(text)
+    page.get_by_label(label, exact=True).press("Tab")  # commit the value, as a trainee moving on does
+    wait_for_app(page)
+
+
+def say(page: Page, text: str) -> None:
+    type_into(page, "Message to the patron", text)
+    click(page, "Send")
+
+
+def start(page: Page, title: str, mode: str) -> None:
+    wait_for_app(page)
+    choose(page, "Scenario", title)
+    page.get_by_text(re.compile(f"^{mode}: ")).click()
+    wait_for_app(page)
+    click(page, "Start chat")
+
+
+def transcript(page: Page):
+    return page.locator(".st-key-console_transcript")
+
+
+def finish(page: Page) -> None:
+    click(page, "Finish and see scorecard")
+    expect(page.get_by_text("Scorecard:", exact=False)).to_be_visible()
+    wait_for_app(page)
+
+
+def test_transfer_played_through_the_ui_scores_100(page: Page) -> None:
+    start(page, "Billed for a lost book", "Assessment")
+    page.screenshot_step("started")
+    say(page, "Hi Gloria, I'm not at Maplewood, so I can't see your account, but let me find someone there who can.")
+    choose(page, "IM to", "Denise Park")
+    type_into(page, "Instant message", "Hi Denise, can you take a Maplewood patron with a lost-book charge?")
+    click(page, "Send IM")
+    expect(page.get_by_text("Sure, send her over.", exact=False)).to_be_visible()
+    page.screenshot_step("colleague-agreed")
+    say(page, "Since this is about a charge on your Maplewood account, I'm going to transfer you to Denise "
+              "in circulation, who can check the book drop records.")
+    click(page, "Transfer")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("radio", name="Department")).to_be_checked()
+    dialog.get_by_role("radio", name="Agent", exact=True).click()
+    wait_for_app(page)
+    dialog.get_by_text("Denise Park (Circulation", exact=False).click()
+    wait_for_app(page)
+    page.screenshot_step("transfer-popup")
+    click(page, "Transfer", dialog)
+    expect(transcript(page).get_by_text("Denise Park has entered the session", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="Leave", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="End", exact=True)).to_have_count(0)
+    page.screenshot_step("colleague-entered")
+    click(page, "Leave")
+    expect(transcript(page).get_by_text("You has left the session", exact=False).or_(
+        transcript(page).get_by_text("has left the session", exact=False))).to_be_visible()
+    finish(page)
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("100.0")
+    expect(page.get_by_text("Every rule that applied was followed", exact=False)).to_be_visible()
+    page.screenshot_step("scorecard")
+
+
+def test_follow_up_with_mistakes_shows_the_failed_rules(page: Page) -> None:
+    start(page, "1920s photos of the old textile mill", "Practice")
+    say(page, "Good afternoon Walt! Let me see what the library has on the Harmon mill.")
+    choose(page, "Resolution code", "Followup by me")
+    click(page, "Save code")
+    hint = page.get_by_text("FU001 email-before-follow-up", exact=False)
+    expect(hint).to_be_visible()
+    expect(page.get_by_text("It is important to check that the patron did in fact provide an email address",
+                            exact=False).first).to_be_visible()
+    page.screenshot_step("practice-hint")
+    say(page, "Thanks for chatting with us, Walt. Come back any time!")
+    click(page, "End")
+    finish(page)
+    expect(page.get_by_text("Not passed yet", exact=False)).to_be_visible()
+    for code in ("FU001", "FU002", "FU003", "FU004"):
+        expect(page.get_by_text(re.compile(f"^❌ {code} "))).to_be_visible()
+    expect(page.get_by_text(re.compile("^✅ CL002 "))).to_be_visible()
+    page.screenshot_step("scorecard")
+
+
+def test_typed_html_and_markdown_appear_as_text(page: Page) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    start(page, "Billed for a lost book", "Practice")
+    typed = ("<b>bold</b> <img src=x onerror=\"window.pwned=1\"> <script>window.pwned=2</script> "
+             "[a link](http://evil.example.org/) ![an image](http://evil.example.org/x.png)")
+    say(page, typed)
+    expect(transcript(page).get_by_text(typed, exact=True)).to_be_visible()
+    page.screenshot_step("typed")
+    assert transcript(page).locator("b, img, script, a").count() == 0
+    assert page.evaluate("window.pwned") is None
+    finish(page)
+    page.get_by_text("The whole transcript", exact=False).click()
+    expect(page.get_by_text(typed, exact=True).first).to_be_visible()
+    assert page.locator("[data-testid='stMain'] a[href*='evil.example.org'], img[src*='evil.example.org']").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert not [url for url in fetched if "evil.example.org" in url]
+    page.screenshot_step("scorecard")
