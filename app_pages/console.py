@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import escape_markdown, scenario_library, show_chat_line
+from app_pages.ui import chat_paragraph, escape_markdown, scenario_library
 from coach.attempt import Attempt, Mode
 from coach.events import AgentRoom, Im, StaffSays
 from coach.scenario import Role, Status
 from coach.simulator import ActionRefused
-from coach.transcript_view import RESOLUTION_LABELS, LineKind, lines_of
+from coach.transcript_view import RESOLUTION_LABELS, line_of, lines_of
 
 STATUS_BADGES = {Status.AVAILABLE: "🟢 Available", Status.BUSY: "🔴 Busy", Status.AWAY: "🟡 Away"}
 PANELS = ("Info", "Staff", "Agent Room")
@@ -153,18 +153,31 @@ def scenario_picker() -> None:
 
 
 @st.fragment(run_every=1.0)
-def transcript() -> None:
-    """The chat transcript; refreshes by itself as the patron and colleagues answer."""
+def chat_area() -> None:
+    """Transcript, message box and notices: refreshed alone as the world answers and as the
+    trainee writes, so a message does not redraw the whole console."""
     current = attempt()
     if current.tick():
-        st.rerun()  # buttons and panels may change (someone entered, the patron left)
+        st.rerun()  # someone answered: buttons and panels may change too
     if current.session.offer_pending:
         st.info("A colleague is offering you a chat. Answer the pop-up to see the transcript.")
         return
     with st.container(height=430, key="console_transcript"):
-        for line in lines_of(current.scenario, current.events):
-            if line.kind in (LineKind.PATRON, LineKind.TRAINEE, LineKind.COLLEAGUE, LineKind.SYSTEM):
-                show_chat_line(line)
+        st.markdown(transcript_markdown(current))
+    message_box(current)
+    notices()
+
+
+def transcript_markdown(current: Attempt) -> str:
+    """The chat as QuestionPoint shows it, in one Markdown block (one element, not several per
+    line, keeps reruns cheap). Events are append-only, so only new lines are rendered."""
+    rendered = st.session_state.console_rendered
+    if rendered is None or rendered[0] is not current:
+        rendered = st.session_state.console_rendered = (current, [])
+    paragraphs = rendered[1]
+    for index in range(len(paragraphs), len(current.events)):
+        paragraphs.append(chat_paragraph(line_of(current.scenario, index, current.events[index])))
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
 def message_box(current: Attempt) -> None:
@@ -283,11 +296,9 @@ def console() -> None:
     mode = "Practice: hints are on" if current.mode is Mode.PRACTICE else "Assessment: hints at the end"
     st.caption(f"{mode} · Patron: {escape_markdown(current.scenario.patron.name)}, "
                f"{escape_markdown(current.scenario.patron_library.name)}")
-    notices()
     chat, side = st.columns([3, 2], gap="large")
     with chat:
-        transcript()
-        message_box(current)
+        chat_area()
     with side:
         chat_buttons(current)
         panel = st.segmented_control("Panel", PANELS, default="Staff", key="console_panel", on_change=switch_panel,

@@ -15,6 +15,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_clock": None,  # a clock to use instead of the real one (tests)
     "console_transfer_open": False,  # the Transfer pop-up is open
     "console_show_scorecard": False,  # Finish was pressed: go to the scorecard page
+    "console_rendered": None,  # (attempt, Markdown of each event so far): the transcript, rendered once a line
     "console_notices": [],  # refusals and practice hints to show after the last action
     "console_draft": "",  # the message box
     "console_draft_script": None,  # name of the canned script inserted into the message box
@@ -43,12 +44,49 @@ def scenario_library() -> ScenarioLibrary:
     return ScenarioLibrary()
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every ASCII punctuation mark can be backslash-escaped in CommonMark; escaping them all
+# leaves no link, image, emphasis, HTML, LaTeX, emoji or colour syntax.
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM turns addresses into links even when escaped (it links the decoded text), so a
+# word that could become one is shown as inline code instead, where nothing is linked.
+_LINKABLE = re.compile(r"@|://|www\.|mailto:|xmpp:", re.IGNORECASE)
+
+
+def _code_span(word: str) -> str:
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", word)), default=0) + 1)
+    padding = " " if word.startswith("`") or word.endswith("`") else ""
+    return f"{fence}{padding}{word}{padding}{fence}"
+
+
+def _escape_word(word: str) -> str:
+    if _LINKABLE.search(word):
+        return _code_span(word)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", word)
 
 
 def escape_markdown(text: str) -> str:
-    """Text that Markdown shows literally: no links, images, emphasis or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text that Markdown shows literally (links, images and HTML included), line breaks kept."""
+    lines = []
+    for line in text.splitlines():
+        lines.append("".join(part if part.isspace() else _escape_word(part) for part in re.split(r"(\s+)", line) if part))
+    return "  \n".join(lines)
+
+
+SPEAKER_STYLES = {
+    LineKind.PATRON: "**{who}**",
+    LineKind.TRAINEE: ":blue[**{who}**]",
+    LineKind.COLLEAGUE: ":green[**{who}**]",
+}
+
+
+def chat_paragraph(line: Line) -> str | None:
+    """One line of the chat as escaped Markdown; None for lines the patron never sees."""
+    if line.kind in SPEAKER_STYLES:
+        who = SPEAKER_STYLES[line.kind].format(who=escape_markdown(line.who))
+        return f"{who} :gray[{line.clock}]  \n{escape_markdown(line.text)}"
+    if line.kind is LineKind.SYSTEM:
+        return f":gray[*{escape_markdown(line.text)}* · {line.clock}]"
+    return None
 
 
 def show_chat_line(line: Line, highlight: str | None = None) -> None:

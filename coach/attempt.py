@@ -117,7 +117,7 @@ class Attempt:
         index = before + next(i for i, event in enumerate(added) if event.type == kind)
         if self.mode is not Mode.PRACTICE:
             return []
-        fresh = hints_for(self.scenario, self.session.events, index)
+        fresh = hints_for(self.scenario, self.session.events, index, self.session.memo)
         self.hints.extend(ShownHint(index, hint) for hint in fresh)
         return fresh
 
@@ -128,4 +128,4 @@ class Attempt:
         return self.scorecard()
 
     def scorecard(self) -> Scorecard:
-        return score(self.scenario, self.session.events, self.trainee)
+        return score(self.scenario, self.session.events, self.trainee, memo=self.session.memo)

@@ -36,12 +36,14 @@ class GoodbyeMatcher:
         said = _normalise(text)
         return {key: fuzz.ratio(said, script) for key, script in self._scripts.items()}
 
-    def matches_any(self, text: str) -> bool:
-        return any(score >= SCRIPT_THRESHOLD for score in self.similarity(text).values())
+    @staticmethod
+    def matches_any(scores: dict[str, float]) -> bool:
+        """Given a message's similarities, does it match some library's script?"""
+        return any(score >= SCRIPT_THRESHOLD for score in scores.values())
 
-    def matches_library(self, text: str, library: str) -> bool:
-        """The message is this library's script and not closer to another library's."""
-        scores = self.similarity(text)
+    @staticmethod
+    def matches_library(scores: dict[str, float], library: str) -> bool:
+        """Given a message's similarities: it is this library's script and not closer to another's."""
         own = scores.get(library)
         if own is None or own < SCRIPT_THRESHOLD:
             return False

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from coach.events import _Event
 from coach.rules import Outcome, Rule
+from coach.rules.base import MessageMemo
 from coach.scenario import Scenario
 from coach.scoring import score
 
@@ -21,7 +22,12 @@ class Hint:
         return self.rule.quote
 
 
-def hints_for(scenario: Scenario, events: Sequence[_Event], action_index: int) -> list[Hint]:
+def hints_for(
+    scenario: Scenario,
+    events: Sequence[_Event],
+    action_index: int,
+    memo: MessageMemo | None = None,
+) -> list[Hint]:
     """Rules that fail because of the trainee action at `action_index` (the latest one).
 
     Only failures that this kind of action decides on the spot are hinted (a Transfer
@@ -29,7 +35,7 @@ def hints_for(scenario: Scenario, events: Sequence[_Event], action_index: int) -
     could still put right.
     """
     kind = events[action_index].type
-    card = score(scenario, events[: action_index + 1])
+    card = score(scenario, events[: action_index + 1], memo=memo)
     return [
         Hint(result.rule, result.verdict.message)
         for result in card.results

@@ -11,6 +11,7 @@ from typing import Any
 from coach.events import _Event
 from coach.intents import IntentMatcher, default_matcher
 from coach.rules import RULES, Context, Outcome, Rule, Severity, Verdict
+from coach.rules.base import MessageMemo
 from coach.scenario import Scenario
 
 PASS_MARK = 80.0
@@ -91,9 +92,13 @@ def score(
     events: Sequence[_Event],
     trainee: str | None = None,
     rules: Sequence[Rule] = RULES,
+    memo: MessageMemo | None = None,
 ) -> Scorecard:
-    """Judge a transcript against every rule and total the score."""
-    context = Context(scenario, tuple(events), matcher_for(scenario))
+    """Judge a transcript against every rule and total the score.
+
+    `memo` may be shared by the scorings of one growing transcript, so that each message
+    is judged once."""
+    context = Context(scenario, tuple(events), matcher_for(scenario), memo)
     results = tuple(RuleResult(rule, rule.check(context)) for rule in rules)
     total = compute_score(results)
     return Scorecard(

@@ -45,6 +45,7 @@ from coach.events import (
     _Event,
 )
 from coach.intents import IntentMatcher
+from coach.rules.base import MessageMemo
 from coach.scenario import ColleagueScript, Role, Scenario, StaffMember, Status
 
 # The patron answers one intent per message; when a message has several, the question
@@ -103,8 +104,17 @@ class ChatSession:
         self._colleagues = self._script.colleagues if self._script else {}
         self._patron = self._script.patron if self._script else None
         self.events: list[_Event] = []
+        self.memo = MessageMemo()  # what each `say` means, shared with scoring and hints
         self._pending: list[_Pending] = []
         self._order = 0
+        # What the console shows, kept up to date as events are appended (see _append).
+        self.colleagues_in_chat: list[str] = []  # staff ids who entered the session and did not leave
+        self.closed = False  # over for the trainee: ended, left, dismissed, or the offer declined
+        self.patron_present = True
+        self.offer_pending = False  # receiver role: the pop-up waits for Yes or No
+        self.transfer_pending = False  # a transfer waits for "entered" or "declined"
+        self._trainee_joined_at: float | None = None
+        self._last_say_at: float | None = None
         self._open()
 
     # -- building ------------------------------------------------------------------
@@ -122,17 +132,43 @@ class ChatSession:
             history = self._script.history if self._script else []
             for line in history:
                 if line.who == "patron":
-                    self.events.append(PatronSays(t=line.t, text=line.text))
+                    self._append(PatronSays(t=line.t, text=line.text))
                 else:
-                    self.events.append(StaffSays.model_validate({"t": line.t, "from": line.who, "channel": "chat", "text": line.text}))
+                    self._append(StaffSays.model_validate({"t": line.t, "from": line.who, "channel": "chat", "text": line.text}))
             offer_at = (history[-1].t if history else 0.0) + OFFER_DELAY
             offerer = self._script.offer_from if self._script else None
             if offerer is None:
                 offerer = self.scenario.staff[0].id
-            self.events.append(TransferOffer.model_validate({"t": offer_at, "from": offerer}))
+            self._append(TransferOffer.model_validate({"t": offer_at, "from": offerer}))
         else:
             opening = self._patron.opening if self._patron and self._patron.opening else self.scenario.patron.question
-            self.events.append(PatronSays(t=0.0, text=opening))
+            self._append(PatronSays(t=0.0, text=opening))
+
+    def _append(self, event: _Event) -> None:
+        self.events.append(event)
+        match event:
+            case Joined(who="trainee"):
+                self._trainee_joined_at = event.t
+            case Joined(who=who) if who not in self.colleagues_in_chat:
+                self.colleagues_in_chat.append(who)
+                self.transfer_pending = False
+            case Left(who="patron"):
+                self.patron_present = False
+            case Left(who=who) if who in self.colleagues_in_chat:
+                self.colleagues_in_chat.remove(who)
+            case TransferDeclined():
+                self.transfer_pending = False
+            case Transfer():
+                self.transfer_pending = True
+            case TransferOffer():
+                self.offer_pending = True
+            case AcceptTransfer(accepted=accepted):
+                self.offer_pending = False
+                self.closed = self.closed or not accepted
+            case End() | Leave() | Dismiss():
+                self.closed = True
+            case Say():
+                self._last_say_at = event.t
 
     # -- what the console shows ------------------------------------------------------
 
@@ -140,54 +176,11 @@ class ChatSession:
     def now(self) -> float:
         return self.events[-1].t if self.events else 0.0
 
-    def _last(self, kind: type[_Event] | tuple[type[_Event], ...]) -> int | None:
-        for index in range(len(self.events) - 1, -1, -1):
-            if isinstance(self.events[index], kind):
-                return index
-        return None
-
-    @property
-    def colleagues_in_chat(self) -> list[str]:
-        """Staff ids who have entered the session and not left it."""
-        present: list[str] = []
-        for event in self.events:
-            if isinstance(event, Joined) and event.who in self._staff and event.who not in present:
-                present.append(event.who)
-            elif isinstance(event, Left) and event.who in present:
-                present.remove(event.who)
-        return present
-
-    @property
-    def offer_pending(self) -> bool:
-        """Receiver role: the Transfer pop-up is waiting for Yes or No."""
-        return self._last(TransferOffer) is not None and self._last(AcceptTransfer) is None
-
     @property
     def trainee_in_chat(self) -> bool:
         if self.closed:
             return False
-        if self.scenario.role is Role.RECEIVER:
-            return any(isinstance(e, Joined) and e.who == "trainee" for e in self.events)
-        return True
-
-    @property
-    def closed(self) -> bool:
-        """The chat is over for the trainee: ended, left, dismissed, or the offer declined."""
-        if any(isinstance(e, (End, Leave, Dismiss)) for e in self.events):
-            return True
-        return any(isinstance(e, AcceptTransfer) and not e.accepted for e in self.events)
-
-    @property
-    def patron_present(self) -> bool:
-        return not any(isinstance(e, Left) and e.who == "patron" for e in self.events)
-
-    @property
-    def transfer_pending(self) -> bool:
-        """A transfer was made and its answer (entered or declined) has not come yet."""
-        last = self._last(Transfer)
-        if last is None:
-            return False
-        return not any(isinstance(e, (Joined, TransferDeclined)) for e in self.events[last + 1 :])
+        return self.scenario.role is Role.INITIATOR or self._trainee_joined_at is not None
 
     @property
     def email_on_record(self) -> str | None:
@@ -205,22 +198,28 @@ class ChatSession:
     def trainee_events(self) -> list[_Event]:
         return [event for event in self.events if isinstance(event, TRAINEE_EVENTS)]
 
+    def intents_of(self, index: int) -> frozenset[str]:
+        """The intents of the `say` at an index, matched once."""
+        if index not in self.memo.intents:
+            self.memo.intents[index] = self._matcher.intents(self.events[index].text)  # type: ignore[attr-defined]
+        return self.memo.intents[index]
+
     # -- time ----------------------------------------------------------------------
 
     def advance(self, now: float) -> list[_Event]:
         """Let the world act up to `now`: due replies, and the patron leaving if ignored too long."""
-        added: list[_Event] = []
+        start = len(self.events)
         while True:
             leave_at = self._patron_gives_up_at()
             next_due = self._pending[0].due if self._pending else None
             if leave_at is not None and leave_at <= now and (next_due is None or leave_at <= next_due):
-                added.append(self._append(Left(t=max(leave_at, self.now), who="patron")))
+                self._append(Left(t=max(leave_at, self.now), who="patron"))
                 continue
             if next_due is None or next_due > now:
-                return added
+                return self.events[start:]
             event = heapq.heappop(self._pending).event
             if self._still_relevant(event):
-                added.append(self._append(event.model_copy(update={"t": max(event.t, self.now)})))
+                self._append(event.model_copy(update={"t": max(event.t, self.now)}))
 
     def quiet_at(self) -> float:
         """When everything the world still has to say will have been said."""
@@ -228,31 +227,25 @@ class ChatSession:
 
     def _patron_gives_up_at(self) -> float | None:
         patience = self._patron.patience if self._patron else None
-        if patience is None or not self.patron_present or self.closed or not self.trainee_in_chat:
+        if patience is None or not self.patron_present or not self.trainee_in_chat:
             return None
         if self.colleagues_in_chat:
             return None  # a colleague is looking after the patron
-        last_word = self._last(Say)
-        since = self.events[last_word].t if last_word is not None else self._chat_start()
-        return since + patience
-
-    def _chat_start(self) -> float:
-        joined = next((e for e in self.events if isinstance(e, Joined) and e.who == "trainee"), None)
-        return joined.t if joined else 0.0
+        since = self._last_say_at if self._last_say_at is not None else (self._trainee_joined_at or 0.0)
+        return round(since + patience, 1)
 
     def _still_relevant(self, event: _Event) -> bool:
+        if self.closed:
+            return False  # the chat is over for the trainee: nothing more reaches them
         if isinstance(event, PatronSays):
-            return self.patron_present and not any(isinstance(e, End) for e in self.events)
+            return self.patron_present
         if isinstance(event, StaffSays) and event.channel == "chat":
             return event.sender in self.colleagues_in_chat
         return True
 
-    def _append(self, event: _Event) -> _Event:
-        self.events.append(event)
-        return event
-
     def _schedule(self, event: _Event) -> None:
         self._order += 1
+        event = event.model_copy(update={"t": round(event.t, 1)})
         heapq.heappush(self._pending, _Pending(event.t, self._order, event))
 
     # -- the trainee acts ----------------------------------------------------------
@@ -261,13 +254,13 @@ class ChatSession:
         """Apply one trainee action at its time `t`; returns every event added (world events included)."""
         if not isinstance(action, TRAINEE_EVENTS):
             raise ActionRefused(f"'{action.type}' is written by the world, not by the trainee")
-        added = self.advance(action.t)
+        start = len(self.events)
+        self.advance(action.t)
         self._check_allowed(action)
-        action = action.model_copy(update={"t": max(action.t, self.now)})
-        added.append(self._append(action))
-        self._react(action)
-        added.extend(self.advance(action.t))
-        return added
+        self._append(action.model_copy(update={"t": max(action.t, self.now)}))
+        self._react(len(self.events) - 1)
+        self.advance(self.now)
+        return self.events[start:]
 
     def _check_allowed(self, action: _Event) -> None:
         in_chat_actions = (Say, Im, AgentRoom, OpenTransfer, TransferTab, Transfer, Leave, Dismiss, End)
@@ -298,9 +291,10 @@ class ChatSession:
             elif action.department not in self.scenario.departments():
                 raise ActionRefused(f"there is no department '{action.department}'")
 
-    def _react(self, action: _Event) -> None:
+    def _react(self, index: int) -> None:
+        action = self.events[index]
         if isinstance(action, Say):
-            self._patron_answers(action)
+            self._patron_answers(action, self.intents_of(index))
         elif isinstance(action, Im):
             self._colleague_answers(self._staff[action.to], action.t, "im")
         elif isinstance(action, AgentRoom):
@@ -309,17 +303,16 @@ class ChatSession:
         elif isinstance(action, Transfer):
             self._transfer(action)
         elif isinstance(action, AcceptTransfer) and action.accepted:
-            offer = self.events[self._last(TransferOffer)]  # type: ignore[index]
+            offer = next(event for event in reversed(self.events) if isinstance(event, TransferOffer))
             self._schedule(Joined(t=action.t + 1.0, who="trainee"))
-            self._schedule(Left(t=action.t + 1.0 + HANDOVER_DELAY, who=offer.sender))  # type: ignore[attr-defined]
+            self._schedule(Left(t=action.t + 1.0 + HANDOVER_DELAY, who=offer.sender))
         elif isinstance(action, Leave):
-            self._schedule(Left(t=action.t, who="trainee"))
+            self._append(Left(t=action.t, who="trainee"))
         # ViewInfo, OpenTransfer, TransferTab, SetEmail, Note, Resolve, End, Dismiss: the world does not answer.
 
-    def _patron_answers(self, say: Say) -> None:
+    def _patron_answers(self, say: Say, found: frozenset[str]) -> None:
         if self._patron is None:
             return
-        found = self._matcher.intents(say.text)
         reply = None
         for intent in REPLY_PRIORITY:
             if intent in found:

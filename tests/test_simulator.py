@@ -176,3 +176,17 @@ def test_walkthrough_is_deterministic_and_replayable(scenario) -> None:
     transfer = next(e for e in first.events if isinstance(e, Transfer))
     accepted = next(e for e in first.events if isinstance(e, StaffSays) and e.accepts)
     assert accepted.t < transfer.t, "without `after`, a step waits until the world has answered"
+
+
+def test_nothing_reaches_the_trainee_after_the_chat_is_closed(session) -> None:
+    session.act(Im(t=5, to="kim", text="Can you take a patron?"))
+    session.act(Transfer(t=20, to="kim"))
+    session.act(End(t=21))  # before Kim has entered
+    assert session.advance(100) == []
+    assert not session.colleagues_in_chat and session.closed
+
+
+def test_times_are_rounded_to_tenths(session) -> None:
+    session.act(Say(t=0.1, text="Could you type your email address so we can follow up?"))
+    reply = session.advance(60)[0]
+    assert reply.t == round(reply.t, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import TypeVar
@@ -92,14 +92,29 @@ class Rule:
 E = TypeVar("E", bound=_Event)
 
 
+@dataclass(slots=True)
+class MessageMemo:
+    """What has been worked out about each `say`, by event index. A transcript only grows,
+    so the scorings of one attempt can share a memo and judge each message once."""
+
+    intents: dict[int, frozenset[str]] = field(default_factory=dict)
+    script_similarity: dict[int, dict[str, float]] = field(default_factory=dict)
+
+
 class Context:
     """One transcript read against its scenario; every fact is computed at most once."""
 
-    def __init__(self, scenario: Scenario, events: tuple[_Event, ...], matcher: IntentMatcher) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        events: tuple[_Event, ...],
+        matcher: IntentMatcher,
+        memo: MessageMemo | None = None,
+    ) -> None:
         self.scenario = scenario
         self.events = events
         self._matcher = matcher
-        self._intents: dict[int, frozenset[str]] = {}
+        self._memo = MessageMemo() if memo is None else memo
         self._by_type: dict[type, list[int]] = {}
         for index, event in enumerate(events):
             self._by_type.setdefault(type(event), []).append(index)
@@ -125,11 +140,17 @@ class Context:
         return [i for i in self.indices(Say, start, stop) if self.intents(i) & wanted]
 
     def intents(self, index: int) -> frozenset[str]:
-        if index not in self._intents:
+        if index not in self._memo.intents:
             event = self.events[index]
             assert isinstance(event, Say)
-            self._intents[index] = self._matcher.intents(event.text)
-        return self._intents[index]
+            self._memo.intents[index] = self._matcher.intents(event.text)
+        return self._memo.intents[index]
+
+    def script_similarity(self, index: int) -> dict[str, float]:
+        """Similarity 0-100 of the `say` at an index to each library's Goodbye script."""
+        if index not in self._memo.script_similarity:
+            self._memo.script_similarity[index] = self.goodbye.similarity(self.events[index].text)  # type: ignore[attr-defined]
+        return self._memo.script_similarity[index]
 
     # -- shared facts (SPEC §5) -----------------------------------------------------
 
@@ -202,9 +223,7 @@ class Context:
 
     def is_goodbye_message(self, index: int) -> bool:
         """A `say` that matches a library's Goodbye script or has intent thank_and_invite."""
-        event = self.events[index]
-        assert isinstance(event, Say)
-        return self.goodbye.matches_any(event.text) or "thank_and_invite" in self.intents(index)
+        return "thank_and_invite" in self.intents(index) or self.goodbye.matches_any(self.script_similarity(index))
 
     @cached_property
     def follow_up_resolve(self) -> int | None:

@@ -38,10 +38,10 @@ def check(ctx: Context) -> Verdict:
     library = ctx.scenario.patron_library
     says = ctx.indices(Say)
     if library.goodbye:
-        sent = [i for i in says if ctx.goodbye.matches_library(ctx.events[i].text, ctx.scenario.patron.library)]  # type: ignore[attr-defined]
+        sent = [i for i in says if ctx.goodbye.matches_library(ctx.script_similarity(i), ctx.scenario.patron.library)]
         if sent:
             return Verdict.passed(f"You sent {library.name}'s Goodbye script.", sent[0])
-        other = [i for i in says if ctx.goodbye.matches_any(ctx.events[i].text)]  # type: ignore[attr-defined]
+        other = [i for i in says if ctx.goodbye.matches_any(ctx.script_similarity(i))]
         if other:
             return Verdict.failed(
                 f"That Goodbye script belongs to another library. This patron is from {library.name}: "

@@ -112,11 +112,14 @@ def test_typed_html_and_markdown_appear_as_text(page: Page) -> None:
     page.on("request", lambda request: fetched.append(request.url))
     start(page, "Billed for a lost book", "Practice")
     typed = ("<b>bold</b> <img src=x onerror=\"window.pwned=1\"> <script>window.pwned=2</script> "
-             "[a link](http://evil.example.org/) ![an image](http://evil.example.org/x.png)")
+             "[a link](http://evil.example.org/) ![an image](http://evil.example.org/x.png) "
+             "http://evil.example.org/bare www.evil.example.org **strong** :red[red] $x^2$ :smile:")
     say(page, typed)
-    expect(transcript(page).get_by_text(typed, exact=True)).to_be_visible()
+    expect(transcript(page)).to_contain_text(typed)
     page.screenshot_step("typed")
-    assert transcript(page).locator("b, img, script, a").count() == 0
+    found = transcript(page).locator("b, img, script, a, em, .katex")
+    assert found.count() == 0, [found.nth(i).evaluate("e => e.outerHTML") for i in range(found.count())]
+    assert transcript(page).locator("strong").count() == 2  # the speakers' names, not the typed **strong**
     assert page.evaluate("window.pwned") is None
     finish(page)
     page.get_by_text("The whole transcript", exact=False).click()

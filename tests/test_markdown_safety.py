@@ -1,0 +1,23 @@
+"""People's words in Markdown: nothing they type can format, link, embed or run."""
+
+import pytest
+
+from app_pages.ui import escape_markdown
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("<b>bold</b>", r"\<b\>bold\<\/b\>"),
+        ("**strong** _em_ ~~gone~~", r"\*\*strong\*\* \_em\_ \~\~gone\~\~"),
+        ("[site](http://evil.example.org)", "`[site](http://evil.example.org)`"),
+        ("![x](http://evil.example.org/x.png)", "`![x](http://evil.example.org/x.png)`"),
+        ("see www.evil.example.org now", r"see `www.evil.example.org` now"),
+        ("mail sam@students.example.edu", "mail `sam@students.example.edu`"),
+        ("a`b`@c", "``a`b`@c``"),
+        ("$x^2$ :smile: :red[red] # heading", r"\$x\^2\$ \:smile\: \:red\[red\] \# heading"),
+        ("line one\nline two", "line one  \nline two"),
+    ],
+)
+def test_escape_markdown(typed: str, shown: str) -> None:
+    assert escape_markdown(typed) == shown
