@@ -31,6 +31,14 @@ def check(ctx: Context) -> Verdict:
     asked = ctx.says_with(["ask_if_answered"], 0, closing)
     if asked:
         return Verdict.passed("You checked that the patron's question was completely answered.", asked[0])
+    too_late = ctx.says_with(["ask_if_answered"], closing)
+    if too_late:
+        return Verdict.failed(
+            "You asked whether the question was answered only after you had started closing. Ask "
+            "“Does this completely answer your question?” before the goodbye and the resolution code.",
+            closing,
+            too_late[0],
+        )
     return Verdict.failed(
         "You closed without asking whether the patron's question was answered. Ask "
         "“Does this completely answer your question?” first.",

@@ -40,7 +40,7 @@ def check(ctx: Context) -> Verdict:
     if library.goodbye:
         sent = [i for i in says if ctx.goodbye.matches_library(ctx.script_similarity(i), ctx.scenario.patron.library)]
         if sent:
-            return Verdict.passed(f"You sent {library.name}'s Goodbye script.", sent[0])
+            return Verdict.passed(f"You sent the Goodbye script of {library.name}.", sent[0])
         other = [i for i in says if ctx.goodbye.matches_any(ctx.script_similarity(i))]
         if other:
             return Verdict.failed(
@@ -55,7 +55,7 @@ def check(ctx: Context) -> Verdict:
                 "your own farewell.",
                 farewells[0],
             )
-        return Verdict.failed(f"You did not send {library.name}'s Goodbye script before closing.", _closing(ctx))
+        return Verdict.failed(f"You did not send the Goodbye script of {library.name} before closing.", _closing(ctx))
     farewells = ctx.says_with(["thank_and_invite"])
     if farewells:
         return Verdict.passed("You thanked the patron and invited them back.", farewells[0])

@@ -17,7 +17,7 @@ Passes:
     Kim has entered the session; the trainee presses Leave.
 """
 
-from coach.events import Leave
+from coach.events import End, Leave
 from coach.rules.base import Context, Rule, Severity, Verdict
 from coach.seeds import TRANSFER_TIP
 
@@ -34,13 +34,13 @@ def check(ctx: Context) -> Verdict:
         )
     if isinstance(ctx.events[exit_index], Leave):
         return Verdict.passed("You left the chat to your colleague once they had entered.", joined, exit_index)
-    pressed = ctx.events[exit_index].type.capitalize()
-    return Verdict.failed(
-        f"You pressed {pressed} after your colleague entered. {pressed} cuts the chat off for them and the "
-        "patron; press Leave instead.",
-        joined,
-        exit_index,
-    )
+    if isinstance(ctx.events[exit_index], End):
+        message = "You pressed End after your colleague entered. End closes the session for everyone in it, the " \
+            "patron included; press Leave, so that only you go."
+    else:
+        message = "You pressed Dismiss after your colleague entered. Press Leave: it takes you out of the chat " \
+            "and leaves the patron with the incoming librarian."
+    return Verdict.failed(message, joined, exit_index)
 
 
 RULE = Rule(
