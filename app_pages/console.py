@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages.ui import chat_paragraph, escape_markdown, scenario_library
 from coach.attempt import Attempt, Mode
-from coach.events import AgentRoom, Im, StaffSays
+from coach.events import AgentRoom, Im, PatronSays, StaffSays, _Event
 from coach.scenario import Role, Status
 from coach.simulator import ActionRefused
 from coach.transcript_view import RESOLUTION_LABELS, line_of, lines_of
@@ -22,14 +22,20 @@ def attempt() -> Attempt:
     return st.session_state.console_attempt
 
 
+# Where an action's refusal or hints appear: next to the part of the console it came from.
+NOTICE_PLACES = {"im": "side", "agent_room": "side", "view_info": "side", "set_email": "side",
+                 "resolve": "wrap_up", "note": "wrap_up"}
+
+
 def do(kind: str, **fields) -> bool:
     """Do a trainee action; show why the console refused it, or the practice hints it earned."""
+    place = NOTICE_PLACES.get(kind, "chat")
     try:
         hints = attempt().act(kind, **fields)
     except ActionRefused as refusal:
-        st.session_state.console_notices = [("refused", str(refusal))]
+        st.session_state.console_notices = [(place, "refused", str(refusal))]
         return False
-    st.session_state.console_notices = [("hint", hint) for hint in hints]
+    st.session_state.console_notices = [(place, "hint", hint) for hint in hints]
     return True
 
 
@@ -157,15 +163,21 @@ def chat_area() -> None:
     """Transcript, message box and notices: refreshed alone as the world answers and as the
     trainee writes, so a message does not redraw the whole console."""
     current = attempt()
-    if current.tick():
-        st.rerun()  # someone answered: buttons and panels may change too
+    if any(changes_more_than_the_chat(event) for event in current.tick()):
+        st.rerun()  # buttons or panels change too: redraw the whole console
     if current.session.offer_pending:
         st.info("A colleague is offering you a chat. Answer the pop-up to see the transcript.")
         return
     with st.container(height=430, key="console_transcript"):
         st.markdown(transcript_markdown(current))
     message_box(current)
-    notices()
+    notices("chat")
+
+
+def changes_more_than_the_chat(event: _Event) -> bool:
+    """A patron's message or a colleague's line in the chat only adds to the transcript;
+    anything else (someone entering or leaving, an IM or Agent Room reply) changes the panels."""
+    return not isinstance(event, PatronSays) and not (isinstance(event, StaffSays) and event.channel == "chat")
 
 
 def transcript_markdown(current: Attempt) -> str:
@@ -181,13 +193,17 @@ def transcript_markdown(current: Attempt) -> str:
 
 
 def message_box(current: Attempt) -> None:
+    st.text_area("Message to the patron", key="console_draft", height=80, disabled=current.session.closed)
+    st.button("Send", type="primary", on_click=send_message, key="console_send", disabled=current.session.closed)
+
+
+def canned_scripts(current: Attempt) -> None:
+    """Outside the chat fragment: inserting a script is rare, and redraws the message box."""
     library = current.scenario.patron_library
     scripts = {"Greeting": f"Hi {current.scenario.patron.name}, thanks for contacting {library.name}. Let me look at your question."}
     if library.goodbye:
         scripts[f"Goodbye ({library.name})"] = library.goodbye
-    st.text_area("Message to the patron", key="console_draft", height=80, disabled=current.session.closed)
-    send, script, insert = st.columns([1, 2, 1], vertical_alignment="bottom")
-    send.button("Send", type="primary", on_click=send_message, key="console_send", disabled=current.session.closed)
+    script, insert = st.columns([3, 1], vertical_alignment="bottom")
     script.selectbox("Scripts", list(scripts), key="console_script_choice", index=None, placeholder="Canned scripts")
     insert.button("Insert", on_click=insert_script, args=(scripts,), key="console_insert")  # scripts are fixed per attempt
 
@@ -203,6 +219,16 @@ def chat_buttons(current: Attempt) -> None:
         transfer_button.button("Transfer", on_click=open_transfer, key="console_transfer", disabled=closed)
         dismiss.button("Dismiss", on_click=do, args=("dismiss",), key="console_dismiss", disabled=closed)
         end.button("End", on_click=do, args=("end",), key="console_end", disabled=closed)
+
+
+@st.fragment
+def side_panel(panel: str) -> None:
+    """The Info, Staff or Agent Room panel; its own actions redraw only the panel."""
+    current = attempt()
+    if current is None:
+        st.rerun()
+    {"Info": info_panel, "Agent Room": agent_room_panel}.get(panel, staff_panel)(current)
+    notices("side")
 
 
 def info_panel(current: Attempt) -> None:
@@ -238,7 +264,11 @@ def agent_room_panel(current: Attempt) -> None:
     st.button("Post", on_click=post_to_agent_room, key="console_post", disabled=current.session.closed)
 
 
-def wrap_up(current: Attempt) -> None:
+@st.fragment
+def wrap_up() -> None:
+    """Resolution code, Librarian NOTES and Finish; saving redraws only this part."""
+    if st.session_state.console_show_scorecard:
+        st.rerun()  # Finish was pressed: the page moves to the scorecard
     st.subheader("Wrap-up")
     st.selectbox("Resolution code", list(RESOLUTION_LABELS), format_func=RESOLUTION_LABELS.get, index=None,
                  key="console_code", placeholder="Choose a code")
@@ -246,10 +276,13 @@ def wrap_up(current: Attempt) -> None:
     st.text_area("Librarian NOTES (not shown to the patron)", key="console_notes", height=68)
     st.button("Save notes", on_click=save_notes, key="console_save_notes")
     st.button("Finish and see scorecard", type="primary", on_click=finish, key="console_finish")
+    notices("wrap_up")
 
 
-def notices() -> None:
-    for kind, content in st.session_state.console_notices:
+def notices(place: str) -> None:
+    for where, kind, content in st.session_state.console_notices:
+        if where != place:
+            continue
         if kind == "refused":
             st.warning(f"The console won't do that: {escape_markdown(content)}", icon="✋")
         else:
@@ -299,18 +332,14 @@ def console() -> None:
     chat, side = st.columns([3, 2], gap="large")
     with chat:
         chat_area()
+        canned_scripts(current)
     with side:
         chat_buttons(current)
         panel = st.segmented_control("Panel", PANELS, default="Staff", key="console_panel", on_change=switch_panel,
                                      label_visibility="collapsed")
-        if panel == "Info":
-            info_panel(current)
-        elif panel == "Agent Room":
-            agent_room_panel(current)
-        else:
-            staff_panel(current)
+        side_panel(panel or "Staff")
         st.divider()
-        wrap_up(current)
+        wrap_up()
     if current.session.offer_pending:
         offer_popup()
     elif st.session_state.console_transfer_open:

@@ -100,11 +100,16 @@ class Client:
         return states
 
 
-async def console_trainee(
-    port: int, actions: int, number: int, ready: asyncio.Barrier, whole_page: bool = False
-) -> list[float]:
-    """Start a chat, send messages until it holds 80+ events, then time messages (the
-    chat area reruns alone) or, with whole_page, saving Librarian NOTES (the whole console reruns)."""
+ACTIONS = {
+    # kind: (what the console redraws, widget pressed, text widget, text)
+    "message": ("chat area", "console_send", "console_draft", "Trainee {number} timed message {turn}: here is what I found."),
+    "notes": ("wrap-up", "console_save_notes", "console_notes", "Trainee {number} note {turn}: needs the list by Friday."),
+    "insert": ("whole console", "console_insert", None, None),
+}
+
+
+async def console_trainee(port: int, actions: int, number: int, ready: asyncio.Barrier, kind: str) -> list[float]:
+    """Start a chat, send messages until it holds 80+ events, then time actions of one kind."""
     client = Client(port)
     await client.connect()
     await client.rerun(client.press("console_start"))
@@ -112,20 +117,13 @@ async def console_trainee(
         text = f"Trainee {number} message {turn}: let me check the catalog for that title."
         await client.rerun(client.press("console_send", console_draft=text))
     await ready.wait()
+    _, pressed, text_key, text = ACTIONS[kind]
     timings = []
     for turn in range(actions):
-        if whole_page:
-            note = f"Trainee {number} note {turn}: patron needs the list by Friday."
-            timings.append(await client.rerun(client.press("console_save_notes", console_notes=note)))
-        else:
-            text = f"Trainee {number} timed message {turn}: here is what I found so far."
-            timings.append(await client.rerun(client.press("console_send", console_draft=text)))
+        values = {text_key: text.format(number=number, turn=turn)} if text_key else {}
+        timings.append(await client.rerun(client.press(pressed, **values)))
     await client.connection.close()
     return timings
-
-
-async def console_trainee_whole_page(port: int, actions: int, number: int, ready: asyncio.Barrier) -> list[float]:
-    return await console_trainee(port, actions, number, ready, whole_page=True)
 
 
 async def empty_page_user(port: int, actions: int, number: int, ready: asyncio.Barrier) -> list[float]:
@@ -137,9 +135,9 @@ async def empty_page_user(port: int, actions: int, number: int, ready: asyncio.B
     return timings
 
 
-async def measure(user, port: int, users: int, actions: int) -> list[float]:
+async def measure(user, port: int, users: int, actions: int, **options: str) -> list[float]:
     ready = asyncio.Barrier(users)  # every user is set up before anyone is timed
-    results = await asyncio.gather(*(user(port, actions, number, ready) for number in range(users)))
+    results = await asyncio.gather(*(user(port, actions, number, ready, **options) for number in range(users)))
     return [seconds for timings in results for seconds in timings]
 
 
@@ -184,18 +182,22 @@ def main() -> None:
         try:
             print(f"console sessions hold {EVENTS_BEFORE_TIMING}+ events before timing")
             n = args.trainees
-            run = lambda user, port, users: asyncio.run(measure(user, port, users, args.actions))  # noqa: E731
-            empty_one = figures("empty page, 1 user", run(empty_page_user, empty_port, 1))
-            one = figures("console message, 1 trainee", run(console_trainee, app_port, 1))
-            page_one = figures("console whole-page action, 1 trainee", run(console_trainee_whole_page, app_port, 1))
-            empty_many = figures(f"empty page, {n} users at once", run(empty_page_user, empty_port, n))
-            many = figures(f"console message, {n} trainees at once", run(console_trainee, app_port, n))
-            page_many = figures(f"console whole-page action, {n} trainees", run(console_trainee_whole_page, app_port, n))
+            empty_one = figures("empty page, 1 user", asyncio.run(measure(empty_page_user, empty_port, 1, args.actions)))
+            empty_many = figures(f"empty page, {n} users at once",
+                                 asyncio.run(measure(empty_page_user, empty_port, n, args.actions)))
+            results = {}
+            for kind, (redraws, _, _, _) in ACTIONS.items():
+                for users in (1, n):
+                    label = f"console {kind} ({redraws}), {users} trainee{'s' if users > 1 else ''}"
+                    timings = asyncio.run(measure(console_trainee, app_port, users, args.actions, kind=kind))
+                    results[kind, users] = figures(label, timings)
         finally:
             app.terminate()
             empty.terminate()
-    for label, single, crowd in (("message", one, many), ("whole-page action", page_one, page_many)):
-        print(f"{label}: 1 trainee p95 {single:.1f} ms (target < 100 ms: {'met' if single < 100 else 'NOT met'}); "
+    print(f"empty page p95: {empty_one:.1f} ms alone, {empty_many:.1f} ms with {n} users")
+    for kind in ACTIONS:
+        single, crowd = results[kind, 1], results[kind, n]
+        print(f"{kind}: 1 trainee p95 {single:.1f} ms (target < 100 ms: {'met' if single < 100 else 'NOT met'}); "
               f"{n} trainees p95 {crowd / empty_many:.2f}x the empty page's "
               f"(target <= 2x: {'met' if crowd <= 2 * empty_many else 'NOT met'})")
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.events import _Event
-from coach.rules import Outcome, Rule
+from coach.rules import RULES, Outcome, Rule
 from coach.rules.base import MessageMemo
 from coach.scenario import Scenario
 from coach.scoring import score
@@ -35,7 +35,10 @@ def hints_for(
     could still put right.
     """
     kind = events[action_index].type
-    card = score(scenario, events[: action_index + 1], memo=memo)
+    deciding = [rule for rule in RULES if kind in rule.decided_by]
+    if not deciding:
+        return []
+    card = score(scenario, events[: action_index + 1], rules=deciding, memo=memo)
     return [
         Hint(result.rule, result.verdict.message)
         for result in card.results
