@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import chat_paragraph, escape_markdown, scenario_library
+from app_pages.ui import begin_attempt, chat_paragraph, escape_markdown, scenario_library
 from coach.attempt import Attempt, Mode
 from coach.events import AgentRoom, Im, PatronSays, StaffSays, _Event
 from coach.scenario import Role, Status
@@ -40,13 +40,7 @@ def do(kind: str, **fields) -> bool:
 
 
 def start_attempt() -> None:
-    loaded = scenario_library().get(st.session_state.console_pick)
-    clock = st.session_state.console_clock
-    st.session_state.console_attempt = Attempt(loaded, Mode(st.session_state.console_pick_mode), clock)
-    st.session_state.console_email = loaded.scenario.patron.email or ""
-    st.session_state.console_notices = []
-    st.session_state.console_draft = ""
-    st.session_state.console_notes = ""
+    begin_attempt(scenario_library().get(st.session_state.console_pick), Mode(st.session_state.console_pick_mode))
 
 
 def send_message() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import escape_markdown, show_chat_line
+from app_pages.ui import begin_attempt, escape_markdown, show_chat_line
 from coach.attempt import Attempt
 from coach.rules import Outcome
 from coach.scoring import Scorecard
@@ -15,12 +15,7 @@ OUTCOME_LABELS = {**RESOLUTION_LABELS, "transfer": "Transferred", "none": "No re
 
 
 def try_again(previous: Attempt) -> None:
-    clock = st.session_state.console_clock
-    st.session_state.console_attempt = Attempt(previous.loaded, previous.mode, clock, previous.trainee)
-    st.session_state.console_email = previous.scenario.patron.email or ""
-    st.session_state.console_notices = []
-    st.session_state.console_draft = ""
-    st.session_state.console_notes = ""
+    begin_attempt(previous.loaded, previous.mode, previous.trainee)
     st.session_state.scorecard_try_again = True
 
 

@@ -6,7 +6,9 @@ import re
 
 import streamlit as st
 
+from coach.attempt import Attempt, Mode
 from coach.library import ScenarioLibrary
+from coach.scenario import LoadedScenario
 from coach.transcript_view import Line, LineKind
 
 # Every session_state key the app uses, with its starting value; prefixed by page.
@@ -36,6 +38,15 @@ def init_state() -> None:
     for key, value in STATE_DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = list(value) if isinstance(value, list) else value
+
+
+def begin_attempt(loaded: LoadedScenario, mode: Mode, trainee: str | None = None) -> None:
+    """Put a fresh attempt in the console, with the console's inputs cleared."""
+    st.session_state.console_attempt = Attempt(loaded, mode, st.session_state.console_clock, trainee)
+    st.session_state.console_email = loaded.scenario.patron.email or ""
+    st.session_state.console_notices = []
+    st.session_state.console_draft = ""
+    st.session_state.console_notes = ""
 
 
 @st.cache_resource

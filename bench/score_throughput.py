@@ -21,7 +21,6 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from coach.events import check_references, parse_transcript
 from coach.scenario import Scenario, parse_scenario

@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", metavar="PATH", help="scenario file or folder")
     validate.add_argument("--format", choices=("text", "json"), default="text", help="json: a JSON list of problems")
     validate.add_argument(
-        "--playable", action="store_true", help="also report scenarios without a 'script' (they score but cannot be played)"
+        "--playable", action="store_true",
+        help="also report scenarios without a 'script' or an 'ideal' walkthrough (they score but cannot be played)"
     )
 
     score_cmd = commands.add_parser(
@@ -138,6 +139,8 @@ def _file_level_problems(loaded: LoadedScenario, seen_ids: dict[str, str], playa
         seen_ids[scenario.id] = loaded.path
     if playable and scenario.script is None:
         yield Problem(loaded.path, "no 'script': this scenario can be scored but not played", 1, 1)
+    elif playable and "ideal" not in scenario.walkthroughs:
+        yield Problem(loaded.path, "no 'ideal' walkthrough: the actions of a model librarian, to autoplay", 1, 1)
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -33,7 +33,6 @@ from coach.events import (
     Note,
     OpenTransfer,
     PatronSays,
-    Resolve,
     Say,
     SetEmail,
     StaffSays,

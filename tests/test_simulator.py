@@ -190,3 +190,16 @@ def test_times_are_rounded_to_tenths(session) -> None:
     session.act(Say(t=0.1, text="Could you type your email address so we can follow up?"))
     reply = session.advance(60)[0]
     assert reply.t == round(reply.t, 1)
+
+
+def test_every_shipped_scenario_autoplays_its_ideal_walkthrough_to_100() -> None:
+    from coach.library import ScenarioLibrary
+    from coach.scoring import score
+
+    playable = ScenarioLibrary().playable()
+    assert len(playable) >= 8
+    for loaded in playable:
+        scenario = loaded.scenario
+        session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"])
+        card = score(scenario, session.events)
+        assert (card.score, card.passed) == (100.0, True), (scenario.id, card.verdicts())
