@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coach.events import EVENT_ADAPTER, TRAINEE_TYPES, _Event
+from coach.events import EVENT_ADAPTER, TRAINEE_EVENTS, TRAINEE_TYPES, _Event
 from coach.hints import Hint, hints_for
 from coach.problems import describe, errors_of
 from coach.scenario import LoadedScenario
@@ -39,13 +39,15 @@ def time_scale() -> float:
 
 @dataclass
 class RealClock:
-    """Seconds since the chat started, from the machine's monotonic clock."""
+    """Seconds since the chat started, from the machine's monotonic clock; `already` seconds
+    had passed before this clock started (a resumed chat)."""
 
+    already: float = 0.0
     scale: float = field(default_factory=time_scale)
     started: float = field(default_factory=time.monotonic)
 
     def __call__(self) -> float:
-        return round((time.monotonic() - self.started) * self.scale, 1)
+        return round(self.already + (time.monotonic() - self.started) * self.scale, 1)
 
 
 @dataclass
@@ -67,6 +69,11 @@ class ShownHint:
     hint: Hint
 
 
+# Called with (sequence number of the first event, the new events) after every change, before
+# the page answers: the console stores them there (coach.storage); raising aborts the action.
+EventSink = Callable[[int, list[_Event]], None]
+
+
 class Attempt:
     """A chat being played in the console."""
 
@@ -76,17 +83,53 @@ class Attempt:
         mode: Mode,
         clock: Callable[[], float] | None = None,
         trainee: str | None = None,
+        attempt_id: str | None = None,
+        save: EventSink | None = None,
     ) -> None:
         self.loaded = loaded
         self.scenario = loaded.scenario
         self.mode = mode
         self.trainee = trainee
+        self.attempt_id = attempt_id
         self.clock = clock or RealClock()
         self.session = ChatSession(self.scenario, matcher_for(self.scenario))
         # A receiver's chat has history before the trainee sees it: their clock starts at the offer.
         self._opened_at = self.session.now
         self.hints: list[ShownHint] = []
         self.finished = False
+        self._save = save
+        self._saved = 0  # events already handed to `save`
+        self._persist()
+
+    @classmethod
+    def resume(
+        cls,
+        loaded: LoadedScenario,
+        mode: Mode,
+        stored: list[_Event],
+        clock: Callable[[], float] | None = None,
+        trainee: str | None = None,
+        attempt_id: str | None = None,
+        save: EventSink | None = None,
+    ) -> Attempt:
+        """Continue a stored attempt: the world is deterministic, so replaying the trainee's
+        actions rebuilds it exactly, pending replies included; the clock goes on from the last event."""
+        attempt = cls(loaded, mode, ManualClock(), trainee, attempt_id)
+        for event in stored:
+            if isinstance(event, TRAINEE_EVENTS):
+                attempt.session.act(event)
+        last = stored[-1].t if stored else attempt.session.now
+        attempt.session.advance(last)
+        attempt.clock = clock or RealClock(already=round(last - attempt._opened_at, 1))
+        attempt._save = save
+        attempt._saved = len(stored)
+        return attempt
+
+    def _persist(self) -> None:
+        new = self.session.events[self._saved :]
+        if new and self._save is not None:
+            self._save(self._saved, list(new))
+        self._saved = len(self.session.events)
 
     @property
     def events(self) -> list[_Event]:
@@ -100,7 +143,9 @@ class Attempt:
         """Let the world catch up with the clock; returns what it added."""
         if self.finished:
             return []
-        return self.session.advance(self.now())
+        added = self.session.advance(self.now())
+        self._persist()
+        return added
 
     def act(self, kind: str, **fields: Any) -> list[Hint]:
         """Do one trainee action now. Raises ActionRefused when the console would not allow it."""
@@ -114,6 +159,7 @@ class Attempt:
             raise ActionRefused("; ".join(describe(item) for item in errors_of(error))) from None
         before = len(self.session.events)
         added = self.session.act(action)
+        self._persist()
         index = before + next(i for i, event in enumerate(added) if event.type == kind)
         if self.mode is not Mode.PRACTICE:
             return []

@@ -166,6 +166,7 @@ class LoadedScenario:
     scenario: Scenario
     path: str
     content_hash: str  # sha256 of the file's text: names the exact version scored
+    text: str  # the file's text, kept so that attempts can store the version they used
 
 
 def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -290,7 +291,7 @@ def parse_scenario(text: str, filename: str) -> LoadedScenario:
     if problems:
         raise BadInput(problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedScenario(scenario=scenario, path=filename, content_hash=digest)
+    return LoadedScenario(scenario=scenario, path=filename, content_hash=digest, text=text)
 
 
 def _located(filename: str, document: LocatedDocument, errors: list[dict[str, Any]]) -> list[Problem]:

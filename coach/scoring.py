@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from coach.events import _Event
@@ -15,6 +17,22 @@ from coach.rules.base import MessageMemo
 from coach.scenario import Scenario
 
 PASS_MARK = 80.0
+
+
+def _ruleset_version() -> str:
+    """A fingerprint of everything that decides a verdict: a cached scorecard with another
+    fingerprint is stale and is recomputed from the events."""
+    package = Path(__file__).resolve().parent
+    sources = sorted((package / "rules").glob("*.py")) + [
+        package / name for name in ("intents.py", "phrase_bank.py", "goodbye.py", "scoring.py", "events.py")
+    ]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RULESET_VERSION = _ruleset_version()
 
 
 @dataclass(frozen=True, slots=True)
