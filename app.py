@@ -1,17 +1,36 @@
-"""Chat Reference Coach: the Streamlit entry point. Pages live in app_pages/."""
+"""Chat Reference Coach: the Streamlit entry point. Pages live in app_pages/; each checks its role itself."""
 
 import streamlit as st
 
-from app_pages.ui import init_state
+from app_pages.ui import app_store, current_user, init_state, log_out
+from coach.storage import Role
 
 st.set_page_config(page_title="Chat Reference Coach", page_icon="💬", layout="wide")
 init_state()
 
-navigation = st.navigation(
-    [
-        st.Page("app_pages/console.py", title="Practice", icon="💬", default=True),
-        st.Page("app_pages/scorecard.py", title="Scorecard", icon="📊"),
-        st.Page("app_pages/rule_catalogue.py", title="Rules", icon="📋"),
-    ]
-)
-navigation.run()
+
+def pages_for(role: Role) -> list:
+    practice = st.Page("app_pages/console.py", title="Practice", icon="💬", default=role is not Role.COORDINATOR)
+    scorecard = st.Page("app_pages/scorecard.py", title="Scorecard", icon="📊")
+    attempts = st.Page("app_pages/attempts.py", title="All attempts" if role is Role.COORDINATOR else "My attempts",
+                       icon="🗂️", default=role is Role.COORDINATOR)
+    rules = st.Page("app_pages/rule_catalogue.py", title="Rules", icon="📋")
+    if role is Role.COORDINATOR:
+        return [attempts, st.Page("app_pages/accounts.py", title="Accounts", icon="👥"), practice, scorecard, rules]
+    return [practice, scorecard, attempts, rules]
+
+
+if not st.session_state.auth_has_users:
+    st.session_state.auth_has_users = app_store().count_users() > 0
+user = current_user()
+if not st.session_state.auth_has_users:
+    pages = [st.Page("app_pages/first_account.py", title="First account", icon="🔑", default=True)]
+elif user is None:
+    pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
+else:
+    pages = pages_for(user.role)
+    with st.sidebar:
+        st.caption(f"{user.display_name} · {user.role.value}")
+        st.button("Log out", on_click=log_out, key="auth_log_out")
+
+st.navigation(pages).run()

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import begin_attempt, chat_paragraph, escape_markdown, scenario_library
+from app_pages.ui import (
+    app_store,
+    begin_attempt,
+    chat_paragraph,
+    current_user,
+    escape_markdown,
+    require_role,
+    resume_attempt,
+    scenario_library,
+    show_attempt,
+)
 from coach.attempt import Attempt, Mode
 from coach.events import AgentRoom, Im, PatronSays, StaffSays, _Event
-from coach.scenario import Role, Status
+from coach.scenario import Role as ChatRole
+from coach.scenario import Status
+from coach.scoring import RULESET_VERSION
 from coach.simulator import ActionRefused
+from coach.storage import Conflict, NotFound, Role, User
 from coach.transcript_view import RESOLUTION_LABELS, line_of, lines_of
 
 STATUS_BADGES = {Status.AVAILABLE: "🟢 Available", Status.BUSY: "🔴 Busy", Status.AWAY: "🟡 Away"}
@@ -35,12 +48,32 @@ def do(kind: str, **fields) -> bool:
     except ActionRefused as refusal:
         st.session_state.console_notices = [(place, "refused", str(refusal))]
         return False
+    except (Conflict, NotFound):
+        reload_from_store(place)
+        return False
     st.session_state.console_notices = [(place, "hint", hint) for hint in hints]
     return True
 
 
+def reload_from_store(place: str = "chat") -> None:
+    """The attempt went on in another tab (or was finished there): take up the stored one."""
+    user = current_user()
+    try:
+        stored = app_store().load_attempt(user, attempt().attempt_id)
+    except NotFound:
+        st.session_state.console_attempt = None
+        return
+    if stored.summary.finished_at is not None:
+        st.session_state.console_attempt = None
+        st.session_state.console_show_scorecard = stored.summary.id
+        return
+    show_attempt(resume_attempt(stored, user))
+    st.session_state.console_notices = [(place, "refused", "this chat went on in another tab; it has been reloaded")]
+
+
 def start_attempt() -> None:
-    begin_attempt(scenario_library().get(st.session_state.console_pick), Mode(st.session_state.console_pick_mode))
+    loaded = scenario_library().get(st.session_state.console_pick)
+    begin_attempt(loaded, Mode(st.session_state.console_pick_mode), current_user())
 
 
 def send_message() -> None:
@@ -120,11 +153,11 @@ def save_code() -> None:
 
 def finish() -> None:
     current = attempt()
-    st.session_state.scorecard_card = current.finish()
-    st.session_state.scorecard_attempt = current
+    card = current.finish()
+    app_store().finish_attempt(current_user(), current.attempt_id, card, RULESET_VERSION)
     st.session_state.console_attempt = None
     st.session_state.console_transfer_open = False
-    st.session_state.console_show_scorecard = True
+    st.session_state.console_show_scorecard = current.attempt_id
 
 
 # -- the page ---------------------------------------------------------------------------
@@ -140,7 +173,7 @@ def scenario_picker() -> None:
     st.selectbox(
         "Scenario",
         list(choices),
-        format_func=lambda key: f"{choices[key].title} ({'you receive a transfer' if choices[key].role is Role.RECEIVER else 'you take the chat'})",
+        format_func=lambda key: f"{choices[key].title} ({'you receive a transfer' if choices[key].role is ChatRole.RECEIVER else 'you take the chat'})",
         key="console_pick",
     )
     st.radio(
@@ -157,7 +190,14 @@ def chat_area() -> None:
     """Transcript, message box and notices: refreshed alone as the world answers and as the
     trainee writes, so a message does not redraw the whole console."""
     current = attempt()
-    if any(changes_more_than_the_chat(event) for event in current.tick()):
+    if current is None:
+        st.rerun()
+    try:
+        ticked = current.tick()
+    except (Conflict, NotFound):
+        reload_from_store()
+        st.rerun()
+    if any(changes_more_than_the_chat(event) for event in ticked):
         st.rerun()  # buttons or panels change too: redraw the whole console
     if current.session.offer_pending:
         st.info("A colleague is offering you a chat. Answer the pop-up to see the transcript.")
@@ -340,12 +380,42 @@ def console() -> None:
         transfer_popup()
 
 
+def open_from_url(user: User) -> None:
+    """?attempt=ID: continue that attempt (after a reload, in a new tab, after a restart), for its owner only."""
+    wanted = st.query_params.get("attempt")
+    current = attempt()
+    if not wanted or (current is not None and current.attempt_id == wanted):
+        return
+    try:
+        stored = app_store().load_attempt(user, wanted)
+    except NotFound:
+        st.query_params.pop("attempt", None)
+        st.error("There is no such chat among yours.")
+        return
+    if stored.summary.owner_id != user.id:  # a coordinator may look, but only the owner may play on
+        st.switch_page("app_pages/scorecard.py", query_params={"attempt": wanted})
+    if stored.summary.finished_at is not None:
+        st.switch_page("app_pages/scorecard.py", query_params={"attempt": wanted})
+    show_attempt(resume_attempt(stored, user))
+
+
+def unfinished_attempts(user: User) -> None:
+    unfinished = app_store().list_attempts(user, owner_id=user.id, unfinished=True, limit=5)
+    if unfinished:
+        st.subheader("Continue where you left off")
+        for summary in unfinished:
+            st.page_link("app_pages/console.py", query_params={"attempt": summary.id}, icon="↩️",
+                         label=f"{summary.scenario_title} · started {summary.started_at:%Y-%m-%d %H:%M} UTC")
+
+
+user = require_role(Role.TRAINEE, Role.TRAINER, Role.COORDINATOR)
 if st.session_state.console_show_scorecard:
-    st.session_state.console_show_scorecard = False
-    st.switch_page("app_pages/scorecard.py")
+    finished_id = st.session_state.console_show_scorecard
+    st.session_state.console_show_scorecard = None
+    st.switch_page("app_pages/scorecard.py", query_params={"attempt": finished_id})
+open_from_url(user)
 if st.session_state.console_attempt is None:
-    if st.session_state.scorecard_card is not None:
-        st.page_link("app_pages/scorecard.py", label="See your last scorecard", icon="📊")
     scenario_picker()
+    unfinished_attempts(user)
 else:
     console()

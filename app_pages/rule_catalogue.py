@@ -2,8 +2,11 @@
 
 import streamlit as st
 
+from app_pages.ui import require_role
 from coach.rules import RULES
+from coach.storage import Role
 
+require_role(Role.TRAINEE, Role.TRAINER, Role.COORDINATOR)
 st.title("What the coach checks")
 st.caption(
     "Every practice chat is scored against these rules. Critical rules weigh 3, major 2, minor 1; "

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import begin_attempt, escape_markdown, show_chat_line
-from coach.attempt import Attempt
+from app_pages.ui import (
+    app_store,
+    begin_attempt,
+    current_user,
+    escape_markdown,
+    loaded_version,
+    require_role,
+    show_chat_line,
+)
+from coach.attempt import Mode
 from coach.rules import Outcome
-from coach.scoring import Scorecard
+from coach.scenario import Scenario
+from coach.scoring import Scorecard, score
+from coach.storage import NotFound, Role, StoredAttempt, User
 from coach.transcript_view import RESOLUTION_LABELS, LineKind, lines_of
 
 VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}
 OUTCOME_LABELS = {**RESOLUTION_LABELS, "transfer": "Transferred", "none": "No resolution code"}
 
 
-def try_again(previous: Attempt) -> None:
-    begin_attempt(previous.loaded, previous.mode, previous.trainee)
-    st.session_state.scorecard_try_again = True
+def try_again(stored: StoredAttempt) -> None:
+    loaded = loaded_version(stored)
+    st.session_state.scorecard_try_again = begin_attempt(loaded, Mode(stored.summary.mode), current_user())
 
 
-def summary(card: Scorecard, attempt: Attempt) -> None:
-    st.title(f"Scorecard: {attempt.scenario.title}")
+def summary(card: Scorecard, scenario: Scenario, stored: StoredAttempt) -> None:
+    st.title(f"Scorecard: {scenario.title}")
+    owner = stored.summary.owner_username
+    finished = stored.summary.finished_at
+    state = f"finished {finished:%Y-%m-%d %H:%M} UTC" if finished else "not finished yet"
+    st.caption(f"{escape_markdown(owner)} · {stored.summary.mode} · {state} · scenario version "
+               f"{stored.summary.content_hash[:12]}")
     score, verdict, outcome = st.columns(3)
     score.metric("Score", "–" if card.score is None else f"{card.score:.1f}")
     verdict.metric("Result", "Passed" if card.passed else "Not passed")
@@ -34,8 +49,8 @@ def summary(card: Scorecard, attempt: Attempt) -> None:
         st.error(f"Not passed yet: {len(failed)} rule(s) failed. Read the tips below and try again.")
 
 
-def rule_results(card: Scorecard, attempt: Attempt) -> None:
-    lines = lines_of(attempt.scenario, attempt.events)
+def rule_results(card: Scorecard, scenario: Scenario, events: list) -> None:
+    lines = lines_of(scenario, events)
     for result in card.results:
         verdict = result.verdict
         label = f"{VERDICT_ICONS[verdict.outcome]} {result.rule.code} {result.rule.name} · {result.rule.severity.value}"
@@ -49,14 +64,14 @@ def rule_results(card: Scorecard, attempt: Attempt) -> None:
                                                       f"{result.rule.code}")
 
 
-def full_transcript(card: Scorecard, attempt: Attempt) -> None:
+def full_transcript(card: Scorecard, scenario: Scenario, events: list) -> None:
     marks: dict[int, list[str]] = {}
     for result in card.results:
         for index in result.verdict.evidence:
             icon = VERDICT_ICONS[result.verdict.outcome]
             marks.setdefault(index, []).append(f"{icon} {result.rule.code}")
     with st.expander("The whole transcript, with the lines that decided each rule"):
-        for line in lines_of(attempt.scenario, attempt.events):
+        for line in lines_of(scenario, events):
             highlight = ", ".join(marks.get(line.index, [])) or None
             if line.kind in (LineKind.PRIVATE, LineKind.ACTION):
                 st.caption(f"{line.clock} · {escape_markdown(line.who)}: {escape_markdown(line.text)}"
@@ -65,18 +80,33 @@ def full_transcript(card: Scorecard, attempt: Attempt) -> None:
                 show_chat_line(line, highlight)
 
 
-if st.session_state.get("scorecard_try_again"):
-    st.session_state.scorecard_try_again = False
-    st.switch_page("app_pages/console.py")
+def stored_attempt(user: User) -> StoredAttempt | None:
+    attempt_id = st.query_params.get("attempt")
+    if not attempt_id:
+        return None
+    try:
+        return app_store().load_attempt(user, attempt_id)
+    except NotFound:
+        return None
 
-card: Scorecard | None = st.session_state.scorecard_card
-attempt: Attempt | None = st.session_state.scorecard_attempt
-if card is None or attempt is None:
+
+user = require_role(Role.TRAINEE, Role.TRAINER, Role.COORDINATOR)
+if st.session_state.scorecard_try_again:
+    new_id = st.session_state.scorecard_try_again
+    st.session_state.scorecard_try_again = None
+    st.switch_page("app_pages/console.py", query_params={"attempt": new_id})
+
+stored = stored_attempt(user)
+if stored is None:
     st.title("Scorecard")
-    st.info("Finish a chat to see its scorecard here.")
-    st.page_link("app_pages/console.py", label="Practice a chat", icon="💬")
+    st.info("Finish a chat to see its scorecard here, or pick one from your attempts.")
+    st.page_link("app_pages/attempts.py", label="Attempts", icon="🗂️")
 else:
-    summary(card, attempt)
-    st.button("Try this scenario again", type="primary", on_click=try_again, args=(attempt,), key="scorecard_retry")
-    rule_results(card, attempt)
-    full_transcript(card, attempt)
+    scenario = loaded_version(stored).scenario
+    events = list(stored.events)
+    card = score(scenario, events, stored.summary.owner_username)  # recomputed: always today's rules
+    summary(card, scenario, stored)
+    if stored.summary.owner_id == user.id:
+        st.button("Try this scenario again", type="primary", on_click=try_again, args=(stored,), key="scorecard_retry")
+    rule_results(card, scenario, events)
+    full_transcript(card, scenario, events)

@@ -8,15 +8,20 @@ import streamlit as st
 
 from coach.attempt import Attempt, Mode
 from coach.library import ScenarioLibrary
-from coach.scenario import LoadedScenario
+from coach.scenario import LoadedScenario, parse_scenario
+from coach.storage import Role, Store, StoredAttempt, User
+from coach.storage.config import default_database_url
+from coach.storage.sql import open_store
 from coach.transcript_view import Line, LineKind
 
 # Every session_state key the app uses, with its starting value; prefixed by page.
 STATE_DEFAULTS: dict[str, object] = {
+    "auth_user_id": None,  # the logged-in user's id
+    "auth_has_users": False,  # once an account exists, the first-account form is gone for good
     "console_attempt": None,  # coach.attempt.Attempt being played
     "console_clock": None,  # a clock to use instead of the real one (tests)
     "console_transfer_open": False,  # the Transfer pop-up is open
-    "console_show_scorecard": False,  # Finish was pressed: go to the scorecard page
+    "console_show_scorecard": None,  # Finish was pressed: the finished attempt's id, to show its scorecard
     "console_rendered": None,  # (attempt, Markdown of each event so far): the transcript, rendered once a line
     "console_notices": [],  # refusals and practice hints to show after the last action
     "console_draft": "",  # the message box
@@ -25,9 +30,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_room_text": "",
     "console_notes": "",
     "console_email": "",
-    "scorecard_card": None,  # the last finished attempt's scorecard
-    "scorecard_attempt": None,  # ... and the attempt itself, for the transcript and Try again
-    "scorecard_try_again": False,  # Try again was pressed: go back to the console
+    "scorecard_try_again": None,  # Try again was pressed: the new attempt's id, to open in the console
 }
 
 AVATARS = {LineKind.PATRON: "🙋", LineKind.TRAINEE: "🧑‍💼", LineKind.COLLEAGUE: "👩‍💼"}
@@ -40,13 +43,96 @@ def init_state() -> None:
             st.session_state[key] = list(value) if isinstance(value, list) else value
 
 
-def begin_attempt(loaded: LoadedScenario, mode: Mode, trainee: str | None = None) -> None:
-    """Put a fresh attempt in the console, with the console's inputs cleared."""
-    st.session_state.console_attempt = Attempt(loaded, mode, st.session_state.console_clock, trainee)
-    st.session_state.console_email = loaded.scenario.patron.email or ""
+# -- storage and who is logged in -------------------------------------------------------
+
+
+def database_url() -> str:
+    """`database.url` in .streamlit/secrets.toml, else COACH_DATABASE_URL, else the SQLite file."""
+    try:
+        url = st.secrets.get("database", {}).get("url")
+    except FileNotFoundError:  # no secrets file at all
+        url = None
+    return url or default_database_url()
+
+
+@st.cache_resource
+def open_app_store(url: str) -> Store:
+    """One store per database; its engine and connection pool are thread-safe."""
+    return open_store(url)
+
+
+def app_store() -> Store:
+    return open_app_store(database_url())
+
+
+def current_user() -> User | None:
+    """The logged-in user, read afresh so that a disabled account or a new role applies at once."""
+    user_id = st.session_state.auth_user_id
+    if user_id is None:
+        return None
+    user = app_store().get_user(user_id)
+    if user is None or user.disabled:
+        st.session_state.auth_user_id = None
+        return None
+    return user
+
+
+def require_role(*roles: Role) -> User:
+    """Every page calls this first: the menu already hides pages, but a URL must not get round it."""
+    user = current_user()
+    if user is None or user.role not in roles:
+        st.error("This page is not available to you.")
+        st.stop()
+    return user
+
+
+def log_out() -> None:
+    st.session_state.auth_user_id = None
+    st.session_state.console_attempt = None
+    st.query_params.clear()
+
+
+# -- attempts ----------------------------------------------------------------------------
+
+
+def event_saver(store: Store, user: User, attempt_id: str):
+    """Where an attempt's events go: committed to the store before the page answers."""
+
+    def save(first_seq: int, events: list) -> None:
+        store.append_events(user, attempt_id, first_seq, events)
+
+    return save
+
+
+def begin_attempt(loaded: LoadedScenario, mode: Mode, user: User) -> str:
+    """Store a fresh attempt and put it in the console, with the console's inputs cleared."""
+    store = app_store()
+    version = store.save_scenario_version(loaded, loaded.text)
+    attempt_id = store.start_attempt(user, version, mode.value)
+    show_attempt(Attempt(loaded, mode, st.session_state.console_clock, user.username, attempt_id,
+                         event_saver(store, user, attempt_id)))
+    return attempt_id
+
+
+def show_attempt(attempt: Attempt) -> None:
+    st.session_state.console_attempt = attempt
+    st.session_state.console_email = attempt.session.email_on_record or ""
     st.session_state.console_notices = []
     st.session_state.console_draft = ""
     st.session_state.console_notes = ""
+    st.query_params["attempt"] = attempt.attempt_id
+
+
+def loaded_version(stored: StoredAttempt) -> LoadedScenario:
+    """The exact scenario text an attempt was played on."""
+    return parse_scenario(stored.scenario_text, f"{stored.summary.scenario_id} (version {stored.summary.version_id})")
+
+
+def resume_attempt(stored: StoredAttempt, user: User) -> Attempt:
+    """An unfinished stored attempt, back in the console where it was."""
+    clock = st.session_state.console_clock
+    return Attempt.resume(loaded_version(stored), Mode(stored.summary.mode), list(stored.events), clock,
+                          user.username, stored.summary.id, event_saver(app_store(), user, stored.summary.id))
 
 
 @st.cache_resource

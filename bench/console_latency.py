@@ -2,8 +2,7 @@
 
 Starts the app, and an empty Streamlit page for comparison, as separate server
 processes on loopback. Each simulated trainee speaks Streamlit's own WebSocket
-protocol (the BackMsg/ForwardMsg protobufs the browser uses, over the
-`websockets` client that Streamlit's server already depends on): it starts a chat,
+protocol (bench/streamlit_protocol.py): it logs in, starts a chat,
 sends messages until the attempt has at least 80 events, then times actions, each
 from sending the rerun request to receiving `script_finished`. The empty page is
 timed the same way with a button press. Prints p50 and p95 for every case.
@@ -19,85 +18,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.streamlit_protocol import Client, start_server  # noqa: E402
+from coach.storage import Role  # noqa: E402
+from coach.storage.sql import open_store  # noqa: E402
 EMPTY_PAGE = 'import streamlit as st\n\nst.button("Press", key="press")\n'
 EVENTS_BEFORE_TIMING = 80
-
-
-class Client:
-    """One browser tab, as far as the server can tell."""
-
-    def __init__(self, port: int) -> None:
-        self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
-        self.widget_ids: dict[str, str] = {}  # user key -> widget id
-        self.choices: dict[str, WidgetState] = {}  # selectbox and radio states, sent back like a browser does
-        self.fragments: dict[str, str] = {}  # widget id -> the fragment it was drawn in
-        self.connection = None
-
-    async def connect(self) -> None:
-        self.connection = await connect(self.url, subprotocols=["streamlit"], max_size=None)
-        await self.rerun([])
-
-    async def rerun(self, widgets: list[WidgetState]) -> float:
-        """Send one rerun request, of the pressed widget's fragment if it has one, as the browser
-        does; return seconds until the script (or fragment) finished."""
-        message = BackMsg()
-        message.rerun_script.widget_states.widgets.extend(widgets)
-        if widgets and widgets[0].id in self.fragments:
-            message.rerun_script.fragment_id = self.fragments[widgets[0].id]
-        started = time.perf_counter()
-        await self.connection.send(message.SerializeToString())
-        while True:
-            raw = await self.connection.recv()
-            forward = ForwardMsg()
-            forward.ParseFromString(raw)
-            kind = forward.WhichOneof("type")
-            if kind == "delta":
-                self._remember_widget(forward)
-            elif kind == "script_finished" and forward.script_finished in (
-                ForwardMsg.FINISHED_SUCCESSFULLY,
-                ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-                ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
-            ):
-                return time.perf_counter() - started
-
-    def _remember_widget(self, forward: ForwardMsg) -> None:
-        delta = forward.delta
-        if delta.WhichOneof("type") != "new_element":
-            return
-        element = delta.new_element
-        kind = element.WhichOneof("type")
-        widget = getattr(element, kind, None) if kind else None
-        widget_id = getattr(widget, "id", "")
-        if widget_id.startswith("$$ID"):
-            self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
-            if delta.fragment_id:
-                self.fragments[widget_id] = delta.fragment_id
-        if kind in ("selectbox", "radio"):
-            chosen = widget.raw_value if widget.HasField("raw_value") else (
-                widget.options[widget.default] if widget.HasField("default") and widget.options else None)
-            if chosen is not None:
-                self.choices[widget_id] = WidgetState(id=widget_id, string_value=chosen)
-
-    def press(self, key: str, **values: str) -> list[WidgetState]:
-        states = [WidgetState(id=self.widget_ids[key], trigger_value=True), *self.choices.values()]
-        for value_key, text in values.items():
-            states.append(WidgetState(id=self.widget_ids[value_key], string_value=text))
-        return states
+PASSWORD = "benchmark password"
 
 
 ACTIONS = {
@@ -112,6 +46,7 @@ async def console_trainee(port: int, actions: int, number: int, ready: asyncio.B
     """Start a chat, send messages until it holds 80+ events, then time actions of one kind."""
     client = Client(port)
     await client.connect()
+    await client.rerun(client.press("login_submit", login_username=f"trainee{number}", login_password=PASSWORD))
     await client.rerun(client.press("console_start"))
     for turn in range(EVENTS_BEFORE_TIMING):
         text = f"Trainee {number} message {turn}: let me check the catalog for that title."
@@ -122,7 +57,7 @@ async def console_trainee(port: int, actions: int, number: int, ready: asyncio.B
     for turn in range(actions):
         values = {text_key: text.format(number=number, turn=turn)} if text_key else {}
         timings.append(await client.rerun(client.press(pressed, **values)))
-    await client.connection.close()
+    await client.close()
     return timings
 
 
@@ -131,7 +66,7 @@ async def empty_page_user(port: int, actions: int, number: int, ready: asyncio.B
     await client.connect()
     await ready.wait()
     timings = [await client.rerun(client.press("press")) for _ in range(actions)]
-    await client.connection.close()
+    await client.close()
     return timings
 
 
@@ -139,26 +74,6 @@ async def measure(user, port: int, users: int, actions: int, **options: str) -> 
     ready = asyncio.Barrier(users)  # every user is set up before anyone is timed
     results = await asyncio.gather(*(user(port, actions, number, ready, **options) for number in range(users)))
     return [seconds for timings in results for seconds in timings]
-
-
-def start_server(script: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open("/tmp/bench-server.log", "a"),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit(f"{script} did not start")
 
 
 def figures(label: str, seconds: list[float]) -> float:
@@ -173,8 +88,12 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=40, help="timed actions per trainee")
     parser.add_argument("--trainees", type=int, default=20)
     args = parser.parse_args()
-    env = {**os.environ, "COACH_TIME_SCALE": "1"}
     with tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        store = open_store(database)
+        for number in range(args.trainees):
+            store.create_user(f"trainee{number}", f"Trainee {number}", Role.TRAINEE, PASSWORD)
+        env = {**os.environ, "COACH_TIME_SCALE": "1", "COACH_DATABASE_URL": database}
         empty_script = Path(folder) / "empty_page.py"
         empty_script.write_text(EMPTY_PAGE)
         app, app_port = start_server(ROOT / "app.py", env)

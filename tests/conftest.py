@@ -10,6 +10,32 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def full_error_details_in_apptest():
+    """The production config hides errors in the browser; AppTest failures should say what broke."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh SQLite database that the app and the test share."""
+    url = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
+    monkeypatch.setenv("COACH_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def store(database_url: str):
+    from coach.storage.sql import open_store
+
+    return open_store(database_url)
+
+
 @pytest.fixture
 def shared_examples() -> Path:
     folder = SHARED / "examples"

@@ -1,20 +1,152 @@
-"""The Streamlit app starts on the console and shows the rule catalogue."""
+"""Accounts in the app: the first coordinator, logging in, and which role reaches which page."""
 
+from __future__ import annotations
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from coach.rules import RULES
-from tests.conftest import ROOT
+from app_pages.ui import STATE_DEFAULTS
+from coach.storage import Role
+from tests.conftest import PASSWORD, ROOT
+
+PAGES = {
+    "app_pages/console.py": "Practice a chat",
+    "app_pages/scorecard.py": "Scorecard",
+    "app_pages/attempts.py": "attempts",
+    "app_pages/accounts.py": "Accounts",
+    "app_pages/rule_catalogue.py": "What the coach checks",
+}
+ALLOWED = {
+    Role.TRAINEE: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py"},
+    Role.TRAINER: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py"},
+    Role.COORDINATOR: set(PAGES),
+}
 
 
-def test_app_opens_on_the_scenario_picker() -> None:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+def new_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+
+
+def titles(app: AppTest) -> str:
+    return " | ".join(title.value for title in app.title)
+
+
+def logged_in(store, role: Role) -> AppTest:
+    user = store.create_user(f"{role.value}1", role.value.title(), role, PASSWORD)
+    app = new_app()
+    app.session_state["auth_user_id"] = user.id
+    return app.run()
+
+
+def test_a_fresh_install_asks_for_the_first_coordinator(store) -> None:
+    app = new_app().run()
+    assert titles(app) == "Welcome to Chat Reference Coach"
+    app.text_input(key="first_username").input("Maria")
+    app.text_input(key="first_name").input("Maria Lopez")
+    app.text_input(key="first_password").input(PASSWORD)
+    app.text_input(key="first_password_again").input(PASSWORD)
+    app.button[0].click().run()
     assert not app.exception
-    assert app.title[0].value == "Practice a chat"
+    assert titles(app) == "All attempts"
+    assert store.find_user("maria").role is Role.COORDINATOR
+    assert new_app().run().title[0].value == "Chat Reference Coach"  # the next visitor gets the login form
 
 
-def test_rule_catalogue_page_lists_every_rule() -> None:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+def test_first_account_form_checks_the_passwords_match(store) -> None:
+    app = new_app().run()
+    app.text_input(key="first_username").input("maria")
+    app.text_input(key="first_password").input(PASSWORD)
+    app.text_input(key="first_password_again").input(PASSWORD + "x")
+    app.button[0].click().run()
+    assert "not the same" in app.error[0].value and store.count_users() == 0
+
+
+def login(app: AppTest, username: str, password: str) -> AppTest:
+    app.text_input(key="login_username").input(username)
+    app.text_input(key="login_password").input(password)
+    app.button[0].click()
+    return app.run()
+
+
+def test_login_with_the_right_password_only(store) -> None:
+    store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
+    app = new_app().run()
+    assert titles(app) == "Chat Reference Coach"
+    login(app, "alex", "wrong password!")
+    assert app.error[0].value == "Wrong username or password."
+    login(app, "ALEX", PASSWORD)
+    assert titles(app) == "Practice a chat"
+
+
+def test_failed_logins_are_rate_limited_and_logged(store, caplog) -> None:
+    store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
+    app = new_app().run()
+    for _ in range(5):
+        login(app, "alex", "not the password")
+    login(app, "alex", PASSWORD)
+    assert "Too many failed attempts" in app.error[0].value
+    assert sum("alex" in record.getMessage() for record in caplog.records if record.name == "coach.auth") >= 5
+
+
+def test_log_out(store) -> None:
+    app = logged_in(store, Role.TRAINEE)
+    app.button(key="auth_log_out").click().run()
+    assert titles(app) == "Chat Reference Coach"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+def test_the_menu_lists_only_the_roles_pages(store, role: Role) -> None:
+    app = logged_in(store, role)
+    assert not app.exception
+    for page in PAGES:
+        if page not in ALLOWED[role]:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                app.switch_page(page)
+            continue
+        app.switch_page(page).run()
+        assert not app.exception
+        assert PAGES[page].lower() in titles(app).lower(), (page, titles(app))
+        assert not [e for e in app.error if "not available" in e.value]
+
+
+@pytest.mark.parametrize("role", [Role.TRAINEE, Role.TRAINER], ids=lambda role: role.value)
+def test_pages_check_the_role_themselves(store, role: Role) -> None:
+    """Run the coordinator-only page directly, bypassing the menu, as a URL might."""
+    user = store.create_user("someone", "Someone", role, PASSWORD)
+    page = AppTest.from_file(str(ROOT / "app_pages" / "accounts.py"), default_timeout=30)
+    for key, value in STATE_DEFAULTS.items():  # the page expects the keys app.py sets up
+        page.session_state[key] = value
+    page.session_state["auth_user_id"] = user.id
+    page.run()
+    assert [e.value for e in page.error] == ["This page is not available to you."]
+    assert not page.dataframe
+
+
+def test_nobody_logged_in_cannot_run_a_page(store) -> None:
+    store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
+    page = AppTest.from_file(str(ROOT / "app_pages" / "attempts.py"), default_timeout=30)
+    for key, value in STATE_DEFAULTS.items():
+        page.session_state[key] = value
+    page.run()
+    assert [e.value for e in page.error] == ["This page is not available to you."]
+
+
+def test_coordinator_adds_a_trainee(store) -> None:
+    app = logged_in(store, Role.COORDINATOR)
+    app.switch_page("app_pages/accounts.py").run()
+    app.text_input(key="accounts_new_username").input("newbie")
+    app.text_input(key="accounts_new_name").input("New Bie")
+    app.selectbox(key="accounts_new_role").set_value("trainee")
+    app.text_input(key="accounts_new_password").input(PASSWORD)
+    app.button[0].click().run()
+    assert not app.exception
+    assert store.authenticate("newbie", PASSWORD).role is Role.TRAINEE
+
+
+def test_rule_catalogue_lists_every_rule(store) -> None:
+    from coach.rules import RULES
+
+    app = logged_in(store, Role.TRAINEE)
     app.switch_page("app_pages/rule_catalogue.py").run()
-    assert not app.exception
     labels = [expander.label for expander in app.expander]
     assert [label.split(" · ")[0] for label in labels] == [rule.code for rule in RULES]

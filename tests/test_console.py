@@ -7,19 +7,23 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.ui import escape_markdown
 from coach.attempt import ManualClock
-from tests.conftest import ROOT
+from coach.storage import Role
+from tests.conftest import PASSWORD, ROOT
 
 TRANSFER_SCENARIO = "lost-book-charge-maplewood"
 RECEIVER_SCENARIO = "receiver-gardening-books"
 
 
 class Console:
-    """A trainee at the console, with a clock the test moves."""
+    """A logged-in trainee at the console, with a clock the test moves."""
 
-    def __init__(self) -> None:
+    def __init__(self, store, username: str = "alex", role: Role = Role.TRAINEE) -> None:
+        self.store = store
+        self.user = store.find_user(username) or store.create_user(username, username.title(), role, PASSWORD)
         self.clock = ManualClock()
         self.app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         self.app.session_state["console_clock"] = self.clock
+        self.app.session_state["auth_user_id"] = self.user.id
         self.app.run()
         self.check()
 
@@ -92,8 +96,8 @@ class Console:
 
 
 @pytest.fixture
-def console() -> Console:
-    return Console()
+def console(store) -> Console:
+    return Console(store)
 
 
 def ideal_transfer(console: Console) -> Console:
@@ -237,7 +241,48 @@ def test_typed_html_and_markdown_are_shown_as_text(console: Console) -> None:
 
 def test_try_again_starts_a_fresh_attempt(console: Console) -> None:
     console.start(TRANSFER_SCENARIO, "assessment")
+    first = console.app.session_state["console_attempt"].attempt_id
     console.finish()
     console.press("scorecard_retry").run()
     attempt = console.app.session_state["console_attempt"]
     assert attempt.scenario.id == TRANSFER_SCENARIO and [e.type for e in attempt.events] == ["patron_says"]
+    assert attempt.attempt_id != first and console.app.query_params["attempt"] == attempt.attempt_id
+
+
+def test_every_event_is_stored_as_it_happens(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    console.say("Hi Gloria, let me find someone who can see your account.")
+    console.im("denise", "Can you take a Maplewood patron?")
+    console.wait(20)
+    attempt = console.app.session_state["console_attempt"]
+    stored = console.store.load_attempt(console.user, attempt.attempt_id)
+    assert list(stored.events) == attempt.events
+
+
+def test_a_reload_continues_the_chat_where_it_was(console: Console, store) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    console.say("Hi Gloria, let me find someone who can see your account.")
+    console.im("denise", "Can you take a Maplewood patron?")
+    attempt_id = console.app.session_state["console_attempt"].attempt_id
+    before = list(console.events)
+    reloaded = Console(store)  # a new browser session: the same user, the attempt in the URL
+    reloaded.clock.seconds = console.clock.seconds
+    reloaded.app.query_params["attempt"] = attempt_id
+    reloaded.run()
+    assert reloaded.events[: len(before)] == before
+    reloaded.wait(30)
+    assert any(event.type == "staff_says" for event in reloaded.events)  # Denise's reply still came
+
+
+def test_another_trainees_attempt_cannot_be_opened(console: Console, store) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    attempt_id = console.app.session_state["console_attempt"].attempt_id
+    intruder = Console(store, "sam")
+    intruder.app.query_params["attempt"] = attempt_id
+    intruder.run()
+    assert intruder.app.session_state["console_attempt"] is None
+    assert any("no such chat" in error.value for error in intruder.app.error)
+    intruder.app.switch_page("app_pages/scorecard.py")
+    intruder.app.query_params["attempt"] = attempt_id
+    intruder.run()
+    assert not intruder.app.metric and "Gloria" not in " ".join(m.value for m in intruder.app.markdown)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from bench.streamlit_protocol import start_server
+from coach.storage import Role
+from coach.storage.sql import open_store
+from tests.conftest import PASSWORD, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -27,12 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 TIME_SCALE = "10"  # the world runs ten times faster: a colleague's 15 s reply takes 1.5 s
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+TRAINEE = "terry"
 
 
 @pytest.fixture(scope="session")
@@ -45,27 +38,13 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: str) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "COACH_TIME_SCALE": TIME_SCALE}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("the Streamlit server did not start")
-            time.sleep(0.3)
-    yield url
+def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with its own database, holding one trainee account per test run."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'coach.sqlite3'}"
+    open_store(database).create_user(TRAINEE, "Terry Trainee", Role.TRAINEE, PASSWORD)
+    env = {**os.environ, "COACH_TIME_SCALE": TIME_SCALE, "COACH_DATABASE_URL": database}
+    server, port = start_server(ROOT / "app.py", env)
+    yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)
 

@@ -6,6 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import TRAINEE
+from tests.conftest import PASSWORD
+
 
 def wait_for_app(page: Page) -> None:
     """Wait as Streamlit's e2e tests do: connected, then the script not running."""
@@ -36,8 +39,16 @@ def say(page: Page, text: str) -> None:
     click(page, "Send")
 
 
-def start(page: Page, title: str, mode: str) -> None:
+def log_in(page: Page) -> None:
     wait_for_app(page)
+    type_into(page, "Username", TRAINEE)
+    type_into(page, "Password", PASSWORD)
+    click(page, "Log in")
+    expect(page.get_by_text("Practice a chat")).to_be_visible()
+
+
+def start(page: Page, title: str, mode: str) -> None:
+    log_in(page)
     choose(page, "Scenario", title)
     page.get_by_text(re.compile(f"^{mode}: ")).click()
     wait_for_app(page)

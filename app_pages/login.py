@@ -1,0 +1,26 @@
+"""Log in."""
+
+import streamlit as st
+
+from app_pages.ui import app_store
+from coach.storage import TooManyAttempts
+
+st.title("Chat Reference Coach")
+st.caption("Practise library chat reference against scripted patrons, and learn from the scorecard.")
+with st.form("login"):
+    username = st.text_input("Username", key="login_username")
+    password = st.text_input("Password", type="password", key="login_password")
+    submitted = st.form_submit_button("Log in", type="primary", key="login_submit")
+
+if submitted:
+    address = st.context.ip_address
+    try:
+        user = app_store().authenticate(username, password, source=address if isinstance(address, str) else "")
+    except TooManyAttempts:
+        st.error("Too many failed attempts for this username. Wait 15 minutes, or ask a coordinator to reset the password.")
+    else:
+        if user is None:
+            st.error("Wrong username or password.")
+        else:
+            st.session_state.auth_user_id = user.id
+            st.rerun()
