@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import app_store, require_role
-from coach.storage import AccountError, Role
+from coach.storage import AccountError, NotFound, Role
 
 coordinator = require_role(Role.COORDINATOR)
 store = app_store()
@@ -51,15 +51,19 @@ with new_role:
         if target == coordinator.username and role_choice != Role.COORDINATOR.value:
             st.error("You cannot take away your own coordinator role.")
         else:
-            store.set_role(target, Role(role_choice))
-            st.rerun()
+            try:
+                store.set_role(target, Role(role_choice))
+            except NotFound:
+                st.error(f"There is no account {target} any more.")
+            else:
+                st.rerun()
 with new_password:
     reset = st.text_input("New password", type="password", key="accounts_reset_password")
     if st.button("Reset password", key="accounts_reset"):
         try:
             store.set_password(target, reset)
-        except AccountError as problem:
-            st.error(str(problem))
+        except (AccountError, NotFound) as problem:
+            st.error(str(problem) or f"There is no account {target} any more.")
         else:
             st.success(f"Password reset for {target}.")
 with switch:

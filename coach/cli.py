@@ -1,4 +1,5 @@
-"""The `coach` command (SPEC §7): validate scenarios, score transcripts, match intents, list rules.
+"""The `coach` command (SPEC §7): validate scenarios, score transcripts, match intents, list rules,
+manage accounts.
 
 Exit status: 0 done; 1 problems found (validate); 2 bad usage or bad input, with
 ``PATH: problem`` on standard error and never a traceback.
@@ -7,6 +8,7 @@ Exit status: 0 done; 1 problems found (validate); 2 bad usage or bad input, with
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import re
@@ -21,6 +23,8 @@ from coach.problems import BadInput, Problem
 from coach.rules import RULES
 from coach.scenario import LoadedScenario, json_schema, load_scenario
 from coach.scoring import matcher_for, score
+from coach.storage import AccountError, NotFound, Role, Store, User
+from coach.storage.config import default_database_url
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -38,6 +42,8 @@ commands:
                             show which intents are found in each text
   rules                     list the rules: code, name, severity, summary, source
   schema                    print the JSON Schema of scenario files
+  users ACTION ...          manage the app's accounts: add, list, set-role,
+                            reset-password, disable, enable (coach users --help)
 
 exit status: 0 done, 1 problems found (validate), 2 bad usage or bad input
 (reported on standard error as PATH: problem).
@@ -94,7 +100,82 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the scenario JSON Schema",
         description="Print the JSON Schema of scenario files (the same as schema/scenario.schema.json).",
     )
+    _add_users_parser(commands)
     return parser
+
+
+USERS_DESCRIPTION = """\
+Manage the app's accounts, straight in its database (the app need not run).
+
+actions:
+  add USERNAME --role ROLE [--name NAME] [--cohort C]
+                            make an account; asks for its first password
+  list [--format json]      every account: username, role, name, cohort, state
+  set-role USERNAME ROLE    give an account another role
+  reset-password USERNAME   set a new password; asks for it
+  disable USERNAME          refuse the account's logins (its attempts are kept)
+  enable USERNAME           allow them again
+
+Usernames are 3 to 40 letters, digits, dots, dashes or underscores; case does not
+matter. Roles: trainee, trainer, coordinator. Passwords have at least 10 characters.
+Every action takes --database URL; without it the database is $COACH_DATABASE_URL,
+else the SQLite file coach.sqlite3 in $COACH_DATA_DIR or ./data.
+"""
+
+
+def _add_users_parser(commands: Any) -> None:
+    users = commands.add_parser(
+        "users", help="manage accounts", description=USERS_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database", metavar="URL",
+        help="sqlite:///PATH or postgresql://USER@HOST/DATABASE (default: $COACH_DATABASE_URL, "
+        "else coach.sqlite3 in $COACH_DATA_DIR or ./data)",
+    )
+    password = argparse.ArgumentParser(add_help=False)
+    password.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of standard input instead of asking for it twice",
+    )
+    roles = [role.value for role in Role]
+
+    add = actions.add_parser(
+        "add", parents=[database, password], help="make an account",
+        description="Make an account. Asks for its first password twice (or reads it with --password-stdin).",
+    )
+    add.add_argument("username", metavar="USERNAME", help="3-40 letters, digits, dots, dashes, underscores")
+    add.add_argument("--role", required=True, choices=roles, help="what the account may do")
+    add.add_argument("--name", default="", help="the name the app shows (default: the username)")
+    add.add_argument("--cohort", help="the training group, e.g. fall-2026")
+
+    listing = actions.add_parser(
+        "list", parents=[database], help="list the accounts",
+        description="List every account: username, role, display name, cohort, whether disabled, when made.",
+    )
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="json: a JSON list of accounts")
+
+    set_role = actions.add_parser(
+        "set-role", parents=[database], help="change an account's role",
+        description="Give an account another role.",
+    )
+    set_role.add_argument("username", metavar="USERNAME")
+    set_role.add_argument("role", metavar="ROLE", choices=roles, help=", ".join(roles))
+
+    reset = actions.add_parser(
+        "reset-password", parents=[database, password], help="set a new password",
+        description="Set a new password for an account. Asks for it twice (or reads it with --password-stdin).",
+    )
+    reset.add_argument("username", metavar="USERNAME")
+
+    for name, summary, description in (
+        ("disable", "refuse an account's logins", "Refuse the account's logins from now on; its attempts are kept."),
+        ("enable", "allow a disabled account again", "Allow a disabled account's logins again."),
+    ):
+        switch = actions.add_parser(name, parents=[database], help=summary, description=description)
+        switch.add_argument("username", metavar="USERNAME")
 
 
 def _scenario_files(path: Path) -> list[Path]:
@@ -222,7 +303,111 @@ def _schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-HANDLERS = {"validate": _validate, "score": _score, "match": _match, "rules": _rules, "schema": _schema}
+def _users(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # imported here so that only this command pays for loading SQLAlchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from coach.storage.sql import SchemaTooNew, open_store
+
+    url = args.database or default_database_url()
+    try:
+        store = open_store(url)
+    except (ValueError, SQLAlchemyError, SchemaTooNew) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise BadInput([Problem(_shown_url(url), f"cannot open the database: {reason}")]) from None
+    try:
+        USER_ACTIONS[args.action](store, args, out)
+    except (AccountError, NotFound) as problem:
+        raise BadInput([Problem(f"coach users {args.action}", str(problem))]) from None
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _shown_url(url: str) -> str:
+    """The URL for a message, without its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the database URL"
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise AccountError("no password on standard input")
+        return line.removesuffix("\n").removesuffix("\r")
+    if not sys.stdin.isatty():
+        raise AccountError("no terminal to ask for the password: pipe it in with --password-stdin")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise AccountError("the two passwords differ; nothing was changed")
+    return password
+
+
+def _users_add(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    if store.find_user(args.username) is not None:  # before asking for a password in vain
+        raise AccountError(f"The username '{args.username.strip().lower()}' is taken.")
+    user = store.create_user(args.username, args.name, Role(args.role), _new_password(args), args.cohort)
+    print(f"added {user.username} ({user.display_name}), {user.role.value}", file=out)
+
+
+def _user_as_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role.value,
+        "cohort": user.cohort, "disabled": user.disabled, "created_at": user.created_at.isoformat(),
+    }
+
+
+def _users_list(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    users = store.list_users()
+    if args.format == "json":
+        print(json.dumps([_user_as_json(user) for user in users], ensure_ascii=False, indent=1), file=out)
+        return
+    rows = [("USERNAME", "ROLE", "NAME", "COHORT", "STATE", "CREATED")] + [
+        (
+            user.username, user.role.value, user.display_name, user.cohort or "-",
+            "disabled" if user.disabled else "enabled", user.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+        for user in users
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+
+
+def _users_set_role(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    user = store.set_role(args.username, Role(args.role))
+    print(f"{user.username} is now a {user.role.value}", file=out)
+
+
+def _users_reset_password(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    if store.find_user(args.username) is None:  # before asking for a password in vain
+        raise NotFound(f"There is no user '{args.username.strip().lower()}'.")
+    user = store.set_password(args.username, _new_password(args))
+    print(f"new password set for {user.username}", file=out)
+
+
+def _users_disable(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    print(f"{store.set_disabled(args.username, True).username} is disabled", file=out)
+
+
+def _users_enable(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    print(f"{store.set_disabled(args.username, False).username} is enabled", file=out)
+
+
+USER_ACTIONS = {
+    "add": _users_add, "list": _users_list, "set-role": _users_set_role,
+    "reset-password": _users_reset_password, "disable": _users_disable, "enable": _users_enable,
+}
+
+HANDLERS = {
+    "validate": _validate, "score": _score, "match": _match, "rules": _rules, "schema": _schema, "users": _users,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -1,0 +1,635 @@
+"""`SqlStore`: the `Store` on SQLAlchemy 2 Core, on SQLite (default) or PostgreSQL (several app instances).
+
+`open_store(url)` connects and creates or upgrades the schema. On SQLite every connection runs
+in WAL mode with foreign keys on, a 10 s busy timeout and synchronous=FULL, and write
+transactions begin with BEGIN IMMEDIATE, so concurrent writers queue for the lock instead of
+failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Row,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from coach.events import EVENT_ADAPTER, _Event
+from coach.scenario import LoadedScenario
+from coach.scoring import Scorecard
+from coach.storage import (
+    AccountError,
+    AttemptSummary,
+    Conflict,
+    NotFound,
+    Role,
+    ScenarioVersion,
+    StoredAttempt,
+    TooManyAttempts,
+    User,
+)
+from coach.storage.passwords import check_password, hash_password, needs_rehash, spend_verify_time, verify_password
+
+AUTH_LOG = logging.getLogger("coach.auth")
+
+MAX_FAILED_LOGINS = 5
+FAILED_LOGIN_WINDOW = timedelta(minutes=15)
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
+MODES = ("practice", "assessment")
+# Login attempts keep what was typed (for the audit trail), cut to the column sizes.
+TYPED_USERNAME_LENGTH, SOURCE_LENGTH = 100, 200
+
+_WRITE = "coach_write"  # execution option marking a write transaction (SQLite: BEGIN IMMEDIATE)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes in and out. SQLite keeps no offset, so it stores UTC wall time."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the store only takes timezone-aware ones")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(40), nullable=False, unique=True),  # lower-case
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("cohort", String(100)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(TYPED_USERNAME_LENGTH), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("source", String(SOURCE_LENGTH), nullable=False),
+    Index("login_attempts_by_username", "username", "at"),  # the rate limit's query
+)
+
+scenario_versions = Table(
+    "scenario_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scenario_id", String(100), nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("version_id", Integer, ForeignKey("scenario_versions.id"), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    # the scorecard, cached when finished
+    Column("score", Float),
+    Column("passed", Boolean),
+    Column("outcome", String(50)),
+    Column("ruleset_version", String(50)),
+    Index("attempts_by_owner", "owner_id", "started_at"),
+    Index("attempts_by_start", "started_at"),  # a coordinator's newest-first list
+)
+
+attempt_events = Table(
+    "attempt_events",
+    metadata,
+    Column("attempt_id", String(32), ForeignKey("attempts.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("t", Float, nullable=False),
+    Column("type", String(30), nullable=False),
+    Column("payload", Text, nullable=False),  # the event's as_json(), as JSON text
+    PrimaryKeyConstraint("attempt_id", "seq"),
+)
+
+attempt_rule_results = Table(
+    "attempt_rule_results",
+    metadata,
+    Column("attempt_id", String(32), ForeignKey("attempts.id"), nullable=False),
+    Column("code", String(10), nullable=False),
+    Column("verdict", String(5), nullable=False),  # pass | fail | n/a
+    PrimaryKeyConstraint("attempt_id", "code"),
+    Index("rule_results_by_code", "code", "verdict"),  # the coordinator's per-rule counts
+)
+
+# Schema versions. Version 1 is `metadata` as first released, made by create_all. A later change
+# edits the tables above and appends the function that upgrades an existing database to it;
+# a fresh database is created from `metadata` at the latest version directly.
+UPGRADES: tuple[Callable[[Connection], None], ...] = ()  # UPGRADES[n - 1] takes version n to n + 1
+
+
+def schema_head() -> int:
+    return 1 + len(UPGRADES)
+
+
+class SchemaTooNew(Exception):
+    """The database was made by a newer version of the coach."""
+
+
+_USER_COLUMNS = (
+    users.c.id, users.c.username, users.c.display_name, users.c.role,
+    users.c.disabled, users.c.cohort, users.c.created_at,
+)
+_VERSION_COLUMNS = (
+    scenario_versions.c.id, scenario_versions.c.scenario_id, scenario_versions.c.content_hash,
+    scenario_versions.c.title, scenario_versions.c.text, scenario_versions.c.created_at,
+)
+_EVENT_COUNT = (
+    select(func.count()).where(attempt_events.c.attempt_id == attempts.c.id).scalar_subquery()
+)
+# Labels match AttemptSummary's fields.
+_SUMMARIES = select(
+    attempts.c.id,
+    attempts.c.owner_id,
+    users.c.username.label("owner_username"),
+    scenario_versions.c.scenario_id,
+    scenario_versions.c.title.label("scenario_title"),
+    attempts.c.version_id,
+    scenario_versions.c.content_hash,
+    attempts.c.mode,
+    attempts.c.started_at,
+    attempts.c.finished_at,
+    _EVENT_COUNT.label("event_count"),
+    attempts.c.score,
+    attempts.c.passed,
+    attempts.c.outcome,
+    attempts.c.ruleset_version,
+).select_from(attempts.join(users).join(scenario_versions))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id, username=row.username, display_name=row.display_name, role=Role(row.role),
+        disabled=row.disabled, cohort=row.cohort, created_at=row.created_at,
+    )
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _checked_username(username: str) -> str:
+    name = normalize_username(username)
+    if not USERNAME.fullmatch(name):
+        raise AccountError(
+            f"'{username}' cannot be a username: use 3 to 40 letters, digits, dots, dashes or underscores."
+        )
+    return name
+
+
+def _checked_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        known = ", ".join(member.value for member in Role)
+        raise AccountError(f"'{role}' is not a role: use one of {known}.") from None
+
+
+class SqlStore:
+    """The Store on one SQLAlchemy engine; safe to share between threads (one per process)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        if engine.dialect.name == "sqlite":
+            self._reader, self._writer = engine, engine.execution_options(**{_WRITE: True})
+        else:
+            # a read that takes several queries (an attempt and its events) sees one snapshot
+            self._reader, self._writer = engine.execution_options(isolation_level="REPEATABLE READ"), engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._reader.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._writer.begin() as conn:
+            yield conn
+
+    # -- accounts -------------------------------------------------------------------
+
+    def count_users(self) -> int:
+        with self._read() as conn:
+            return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+    def create_user(
+        self, username: str, display_name: str, role: Role, password: str, cohort: str | None = None
+    ) -> User:
+        values = self._new_user(username, display_name, role, password, cohort)
+        with self._write() as conn:
+            return self._insert_user(conn, values)
+
+    def create_first_coordinator(self, username: str, display_name: str, password: str) -> User:
+        values = self._new_user(username, display_name, Role.COORDINATOR, password, None)
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                # SQLite's BEGIN IMMEDIATE already excludes other writers; PostgreSQL needs the lock
+                # so that two first-comers cannot both see no users.
+                conn.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+            if conn.execute(select(func.count()).select_from(users)).scalar_one():
+                raise AccountError("There are accounts already: ask a coordinator to make yours.")
+            return self._insert_user(conn, values)
+
+    @staticmethod
+    def _new_user(
+        username: str, display_name: str, role: Role | str, password: str, cohort: str | None
+    ) -> dict[str, Any]:
+        name = _checked_username(username)
+        shown = display_name.strip() or name
+        if len(shown) > 100:
+            raise AccountError("The display name is too long: use at most 100 characters.")
+        cohort = (cohort or "").strip() or None
+        if cohort is not None and len(cohort) > 100:
+            raise AccountError("The cohort is too long: use at most 100 characters.")
+        checked_role = _checked_role(role)
+        check_password(password)
+        return {
+            "username": name, "display_name": shown, "role": checked_role.value,
+            "password_hash": hash_password(password), "disabled": False, "cohort": cohort,
+            "created_at": _now(),
+        }
+
+    @staticmethod
+    def _insert_user(conn: Connection, values: dict[str, Any]) -> User:
+        try:
+            user_id = conn.execute(insert(users).values(values).returning(users.c.id)).scalar_one()
+        except IntegrityError:
+            raise AccountError(f"The username '{values['username']}' is taken.") from None
+        return _user(conn.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).one())
+
+    def authenticate(self, username: str, password: str, source: str = "") -> User | None:
+        typed = normalize_username(username)[:TYPED_USERNAME_LENGTH]
+        source = source[:SOURCE_LENGTH]
+        with self._read() as conn:
+            failures = conn.execute(
+                select(func.count()).where(
+                    login_attempts.c.username == typed,
+                    login_attempts.c.success.is_(False),
+                    login_attempts.c.at > _now() - FAILED_LOGIN_WINDOW,
+                )
+            ).scalar_one()
+            row = conn.execute(
+                select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == typed)
+            ).one_or_none()
+        if failures >= MAX_FAILED_LOGINS:
+            # refused unchecked and not recorded, so the lock ends 15 minutes after the 5th failure
+            AUTH_LOG.warning("login refused, too many failures: username=%r source=%r", typed, source)
+            raise TooManyAttempts("Too many failed logins for this username: try again in 15 minutes.")
+        # the password is checked even when the answer is already no, so every refusal takes as long
+        if row is None:
+            spend_verify_time(password)
+            reason = "no such user"
+        elif not verify_password(row.password_hash, password):
+            reason = "wrong password"
+        elif row.disabled:
+            reason = "account disabled"
+        else:
+            reason = None
+        with self._write() as conn:
+            conn.execute(
+                insert(login_attempts).values(username=typed, at=_now(), success=reason is None, source=source)
+            )
+            if reason is None and needs_rehash(row.password_hash):
+                conn.execute(
+                    update(users).where(users.c.id == row.id).values(password_hash=hash_password(password))
+                )
+        if reason is not None:
+            AUTH_LOG.warning("login failed (%s): username=%r source=%r", reason, typed, source)
+            return None
+        return _user(row)
+
+    def get_user(self, user_id: int) -> User | None:
+        with self._read() as conn:
+            row = conn.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).one_or_none()
+        return None if row is None else _user(row)
+
+    def find_user(self, username: str) -> User | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(*_USER_COLUMNS).where(users.c.username == normalize_username(username))
+            ).one_or_none()
+        return None if row is None else _user(row)
+
+    def list_users(self) -> list[User]:
+        with self._read() as conn:
+            return [_user(row) for row in conn.execute(select(*_USER_COLUMNS).order_by(users.c.username))]
+
+    def set_role(self, username: str, role: Role) -> User:
+        return self._update_user(username, role=_checked_role(role).value)
+
+    def set_password(self, username: str, password: str) -> User:
+        check_password(password)
+        return self._update_user(username, password_hash=hash_password(password))
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        return self._update_user(username, disabled=disabled)
+
+    def _update_user(self, username: str, **values: Any) -> User:
+        name = normalize_username(username)
+        with self._write() as conn:
+            row = conn.execute(
+                update(users).where(users.c.username == name).values(values).returning(*_USER_COLUMNS)
+            ).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no user '{name}'.")
+        return _user(row)
+
+    # -- scenarios ------------------------------------------------------------------
+
+    def save_scenario_version(self, loaded: LoadedScenario, text: str) -> ScenarioVersion:
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != loaded.content_hash:
+            raise ValueError("the text is not the one this scenario was loaded from (content hashes differ)")
+        values = {
+            "scenario_id": loaded.scenario.id, "content_hash": loaded.content_hash,
+            "title": loaded.scenario.title, "text": text, "created_at": _now(),
+        }
+        # "insert unless present" in one statement, so two app instances saving at once agree
+        dialect_insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        with self._write() as conn:
+            conn.execute(
+                dialect_insert(scenario_versions).values(values).on_conflict_do_nothing(index_elements=["content_hash"])
+            )
+            row = conn.execute(
+                select(*_VERSION_COLUMNS).where(scenario_versions.c.content_hash == loaded.content_hash)
+            ).one()
+        return ScenarioVersion(**row._mapping)
+
+    def get_scenario_version(self, version_id: int) -> ScenarioVersion:
+        with self._read() as conn:
+            row = conn.execute(select(*_VERSION_COLUMNS).where(scenario_versions.c.id == version_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no scenario version {version_id}.")
+        return ScenarioVersion(**row._mapping)
+
+    # -- attempts -------------------------------------------------------------------
+
+    def start_attempt(self, owner: User, version: ScenarioVersion, mode: str) -> str:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r} (expected one of {MODES})")
+        attempt_id = uuid.uuid4().hex
+        with self._write() as conn:
+            if not self._is_enabled(conn, owner):
+                raise AccountError("This account is disabled or gone: it cannot start an attempt.")
+            conn.execute(
+                insert(attempts).values(
+                    id=attempt_id, owner_id=owner.id, version_id=version.id, mode=mode, started_at=_now()
+                )
+            )
+        return attempt_id
+
+    def append_events(self, viewer: User, attempt_id: str, first_seq: int, events: Sequence[_Event]) -> None:
+        with self._write() as conn:
+            self._lock_open_own_attempt(conn, viewer, attempt_id)
+            next_seq = conn.execute(
+                select(func.count()).where(attempt_events.c.attempt_id == attempt_id)
+            ).scalar_one()
+            if first_seq < next_seq:
+                raise Conflict(f"Event {first_seq} of this attempt is taken: it has {next_seq} events now.")
+            if first_seq > next_seq:
+                raise ValueError(f"first_seq {first_seq} would leave a gap: the attempt has {next_seq} events")
+            rows = [
+                {
+                    "attempt_id": attempt_id, "seq": first_seq + offset, "t": event.t, "type": event.type,
+                    "payload": json.dumps(event.as_json(), ensure_ascii=False),
+                }
+                for offset, event in enumerate(events)
+            ]
+            if rows:
+                conn.execute(insert(attempt_events), rows)
+
+    def finish_attempt(self, viewer: User, attempt_id: str, card: Scorecard, ruleset_version: str) -> None:
+        with self._write() as conn:
+            self._lock_open_own_attempt(conn, viewer, attempt_id)
+            conn.execute(
+                update(attempts)
+                .where(attempts.c.id == attempt_id)
+                .values(
+                    finished_at=_now(), score=card.score, passed=card.passed, outcome=card.outcome,
+                    ruleset_version=ruleset_version,
+                )
+            )
+            verdicts = [
+                {"attempt_id": attempt_id, "code": code, "verdict": verdict}
+                for code, verdict in card.verdicts().items()
+            ]
+            if verdicts:
+                conn.execute(insert(attempt_rule_results), verdicts)
+
+    def load_attempt(self, viewer: User, attempt_id: str) -> StoredAttempt:
+        with self._read() as conn:
+            row = conn.execute(
+                _SUMMARIES.add_columns(scenario_versions.c.text.label("scenario_text")).where(
+                    attempts.c.id == attempt_id, self._visible_to(conn, viewer)
+                )
+            ).one_or_none()
+            if row is None:
+                raise NotFound("There is no such attempt.")
+            payloads = conn.execute(
+                select(attempt_events.c.payload)
+                .where(attempt_events.c.attempt_id == attempt_id)
+                .order_by(attempt_events.c.seq)
+            ).scalars()
+            events = tuple(EVENT_ADAPTER.validate_python(json.loads(payload)) for payload in payloads)
+        fields = dict(row._mapping)
+        scenario_text = fields.pop("scenario_text")
+        return StoredAttempt(summary=AttemptSummary(**fields), scenario_text=scenario_text, events=events)
+
+    def list_attempts(
+        self, viewer: User, *, owner_id: int | None = None, unfinished: bool | None = None, limit: int = 200
+    ) -> list[AttemptSummary]:
+        with self._read() as conn:
+            query = _SUMMARIES.where(self._visible_to(conn, viewer))
+            if owner_id is not None:
+                query = query.where(attempts.c.owner_id == owner_id)
+            if unfinished is not None:
+                finished = attempts.c.finished_at.is_not(None)
+                query = query.where(~finished if unfinished else finished)
+            query = query.order_by(attempts.c.started_at.desc(), attempts.c.id).limit(limit)
+            return [AttemptSummary(**row._mapping) for row in conn.execute(query)]
+
+    # -- who may see what -------------------------------------------------------------
+    # The viewer's role and state are read afresh each time, so a new role or a disabled
+    # account takes effect at once, not at the next login.
+
+    @staticmethod
+    def _is_enabled(conn: Connection, user: User) -> bool:
+        return conn.execute(
+            select(users.c.id).where(users.c.id == user.id, users.c.disabled.is_(False))
+        ).one_or_none() is not None
+
+    @staticmethod
+    def _visible_to(conn: Connection, viewer: User) -> ColumnElement[bool]:
+        """Which attempts the viewer may see: a coordinator all, others their own, a disabled account none."""
+        role = conn.execute(
+            select(users.c.role).where(users.c.id == viewer.id, users.c.disabled.is_(False))
+        ).scalar_one_or_none()
+        if role is None:
+            return false()
+        if role == Role.COORDINATOR:
+            return true()
+        return attempts.c.owner_id == viewer.id
+
+    @staticmethod
+    def _lock_open_own_attempt(conn: Connection, viewer: User, attempt_id: str) -> None:
+        """Only the owner changes an attempt, and only while it is open. The row lock (PostgreSQL;
+        SQLite's BEGIN IMMEDIATE already excludes other writers) makes appends and finishing of
+        one attempt take turns."""
+        found = conn.execute(
+            select(attempts.c.id)
+            .select_from(attempts.join(users))
+            .where(
+                attempts.c.id == attempt_id,
+                attempts.c.owner_id == viewer.id,
+                attempts.c.finished_at.is_(None),
+                users.c.disabled.is_(False),
+            )
+            .with_for_update(of=attempts)
+        ).one_or_none()
+        if found is None:
+            raise NotFound("There is no such open attempt of yours.")
+
+
+# -- opening ------------------------------------------------------------------------
+
+
+def engine_url(url: str) -> URL:
+    """The SQLAlchemy URL: `sqlite:///PATH`, or PostgreSQL, which always goes through psycopg 3."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed
+    raise ValueError(f"unsupported database '{backend}': use sqlite:///PATH or postgresql://USER@HOST/DATABASE")
+
+
+def open_store(url: str) -> SqlStore:
+    """Connect to the database at `url`, creating or upgrading its schema as needed."""
+    parsed = engine_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed)
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    store = SqlStore(engine)
+    try:
+        _migrate(store)
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling cannot BEGIN IMMEDIATE: switch it off and begin ourselves
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",  # first: switching to WAL may wait for the lock
+            "journal_mode = WAL",  # readers never block the writer, nor it them
+            "synchronous = FULL",  # a committed event survives a power cut
+            "foreign_keys = ON",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that later writes fails at once with "database is locked" when
+        # another writer is busy; BEGIN IMMEDIATE takes the lock up front and waits (busy_timeout).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def _migrate(store: SqlStore) -> None:
+    with store._write() as conn:
+        if conn.dialect.name == "postgresql":
+            # app instances starting together: one creates or upgrades, the others then find it done
+            conn.execute(select(func.pg_advisory_xact_lock(0x636F616368)))  # "coach"
+        if not inspect(conn).has_table(schema_version.name):
+            metadata.create_all(conn)
+            conn.execute(insert(schema_version).values(version=schema_head()))
+            return
+        version = conn.execute(select(schema_version.c.version)).scalar_one()
+        if version > schema_head():
+            raise SchemaTooNew(
+                f"the database has schema version {version}, newer than this coach's {schema_head()}: upgrade the coach"
+            )
+        if version < schema_head():
+            for upgrade in UPGRADES[version - 1 :]:
+                upgrade(conn)
+            conn.execute(update(schema_version).values(version=schema_head()))
