@@ -69,8 +69,10 @@ class ShownHint:
     hint: Hint
 
 
-# Called with (sequence number of the first event, the new events) after every change, before
-# the page answers: the console stores them there (coach.storage); raising aborts the action.
+# Called with (sequence number of the first event, the new events) after every trainee action,
+# and at the end, before the page answers: the console stores them there (coach.storage);
+# raising aborts the action. The world's answers in between need no write of their own: the
+# world is deterministic, so resuming from the trainee's actions brings them back exactly.
 EventSink = Callable[[int, list[_Event]], None]
 
 
@@ -143,9 +145,7 @@ class Attempt:
         """Let the world catch up with the clock; returns what it added."""
         if self.finished:
             return []
-        added = self.session.advance(self.now())
-        self._persist()
-        return added
+        return self.session.advance(self.now())
 
     def act(self, kind: str, **fields: Any) -> list[Hint]:
         """Do one trainee action now. Raises ActionRefused when the console would not allow it."""
@@ -168,8 +168,9 @@ class Attempt:
         return fresh
 
     def finish(self) -> Scorecard:
-        """End the attempt (the world stops) and score it."""
+        """End the attempt (the world stops), store what is left, and score it."""
         self.tick()
+        self._persist()
         self.finished = True
         return self.scorecard()
 

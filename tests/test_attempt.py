@@ -48,6 +48,22 @@ def test_sink_receives_every_event_once(library) -> None:
     assert [event.type for event in sink.events] == ["patron_says"]
     play_first_half(attempt, clock)
     play_second_half(attempt, clock)
+    clock.advance(60)
+    attempt.finish()
+    assert sink.events == attempt.events
+
+
+def test_each_action_is_saved_before_it_returns(library) -> None:
+    sink, clock = ListSink(), ManualClock()
+    attempt = Attempt(library.get("lost-book-charge-maplewood"), Mode.PRACTICE, clock, save=sink)
+    clock.advance(5)
+    attempt.act("say", text="Hi Gloria, let me look into that.")
+    assert sink.events[-1].type == "say"
+    clock.advance(30)
+    attempt.tick()  # the patron answers: no write needed yet
+    assert sink.events[-1].type == "say" and attempt.events[-1].type == "patron_says"
+    clock.advance(5)
+    attempt.act("view_info")
     assert sink.events == attempt.events
 
 

@@ -14,7 +14,8 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -260,8 +261,14 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in
+        # growing steps (its busy handler) instead of waking when the lock frees. Threads of
+        # this process therefore queue on a lock of their own, which wakes the next at once;
+        # busy_timeout still covers other processes. PostgreSQL needs no such queue.
+        self._write_queue: AbstractContextManager[object] = nullcontext()
         if engine.dialect.name == "sqlite":
             self._reader, self._writer = engine, engine.execution_options(**{_WRITE: True})
+            self._write_queue = threading.Lock()
         else:
             # a read that takes several queries (an attempt and its events) sees one snapshot
             self._reader, self._writer = engine.execution_options(isolation_level="REPEATABLE READ"), engine
@@ -276,7 +283,7 @@ class SqlStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._writer.begin() as conn:
+        with self._write_queue, self._writer.begin() as conn:
             yield conn
 
     # -- accounts -------------------------------------------------------------------
