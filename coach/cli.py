@@ -41,6 +41,7 @@ commands:
   match [--scenario FILE] TEXT...
                             show which intents are found in each text
   rules                     list the rules: code, name, severity, summary, source
+  coverage PATH...          which rules each scenario's walkthroughs exercise
   schema                    print the JSON Schema of scenario files
   users ACTION ...          manage the app's accounts: add, list, set-role,
                             reset-password, disable, enable (coach users --help)
@@ -94,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument(
         "--format", choices=("text", "json", "markdown"), default="text", help="markdown: the full rule documentation"
     )
+
+    coverage_cmd = commands.add_parser(
+        "coverage",
+        help="which rules each scenario exercises",
+        description="Play every walkthrough of the scenarios and show, for each rule, whether they pass it (P), "
+        "fail it (F), both (PF) or never reach it (.); then the rules no scenario exercises.",
+    )
+    coverage_cmd.add_argument("paths", nargs="+", metavar="PATH", help="scenario file or folder")
+    coverage_cmd.add_argument("--format", choices=("text", "json"), default="text")
 
     commands.add_parser(
         "schema",
@@ -405,8 +415,34 @@ USER_ACTIONS = {
     "reset-password": _users_reset_password, "disable": _users_disable, "enable": _users_enable,
 }
 
+def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from coach.coverage import coverage
+
+    missing = [path for path in args.paths if not Path(path).exists()]
+    for path in missing:
+        print(f"{path}: no such file or folder", file=err)
+    if missing:
+        return EXIT_BAD_INPUT
+    loaded = [load_scenario(file) for path in args.paths for file in _scenario_files(Path(path))]
+    found = coverage(loaded)
+    if args.format == "json":
+        print(json.dumps(found.as_json(), ensure_ascii=False, indent=1), file=out)
+        return EXIT_OK
+    codes = [rule.code for rule in RULES]
+    width = max((len(s.scenario_id) for s in found.scenarios), default=8)
+    print(" " * width + "  " + " ".join(f"{code:>5}" for code in codes), file=out)
+    for row in found.scenarios:
+        cells = ["".join(mark for mark, verdict in (("P", "pass"), ("F", "fail")) if verdict in row.verdicts[code]) or "."
+                 for code in codes]
+        print(f"{row.scenario_id:<{width}}  " + " ".join(f"{cell:>5}" for cell in cells), file=out)
+    uncovered = found.uncovered()
+    print(f"rules no scenario exercises: {', '.join(uncovered) if uncovered else 'none'}", file=out)
+    return EXIT_OK
+
+
 HANDLERS = {
     "validate": _validate, "score": _score, "match": _match, "rules": _rules, "schema": _schema, "users": _users,
+    "coverage": _coverage,
 }
 
 

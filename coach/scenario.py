@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from coach.files import read_text
 from coach.intents import INTENTS
@@ -53,6 +53,13 @@ class Outcome(StrEnum):
 class Holding(StrEnum):
     READ_QUESTION = "read_question"
     REVIEW_TRANSCRIPT = "review_transcript"
+
+
+# YAML reads a bare `off` as false: a trainer who writes `TR003: off` means off.
+RuleSetting = Annotated[
+    Literal["off", "critical", "major", "minor"],
+    BeforeValidator(lambda value: "off" if value is False else value),
+]
 
 
 class _Strict(BaseModel):
@@ -143,6 +150,11 @@ class Scenario(_Strict):
         default_factory=dict, description="Extra phrases for the intent matcher, by intent id."
     )
     script: Script | None = Field(None, description="How the patron and colleagues behave (needed to play).")
+    rules: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{3}$")], RuleSetting] = Field(
+        default_factory=dict,
+        description="Per-scenario rule settings by rule code: `off` (not scored here) or another "
+        "severity (critical, major, minor).",
+    )
     walkthroughs: dict[Slug, list[dict[str, Any]]] = Field(
         default_factory=dict,
         description="Named lists of trainee actions to autoplay: `ideal` plays to a score of 100, others show "
@@ -210,6 +222,14 @@ def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], s
             yield ("script", "offer_from"), f"'{script.offer_from}' is not a staff id"
     elif script.history or script.offer_from:
         yield ("script",), "'history' and 'offer_from' only apply to receiver scenarios (role: receiver)"
+
+
+def _rule_setting_problems(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    from coach.rules import RULES_BY_CODE
+
+    for code in scenario.rules:
+        if code not in RULES_BY_CODE:
+            yield ("rules", code), f"there is no rule {code} (rules: {', '.join(RULES_BY_CODE)})"
 
 
 def _step_problems(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -286,8 +306,8 @@ def parse_scenario(text: str, filename: str) -> LoadedScenario:
         scenario = Scenario.model_validate(document.value)
     except ValidationError as error:
         raise BadInput(_located(filename, document, errors_of(error))) from None
-    checks = [*_cross_checks(scenario), *_step_problems(scenario)]
-    problems = [_at(filename, document, path, message) for path, message in checks]
+    checks = [*_cross_checks(scenario), *_rule_setting_problems(scenario), *_step_problems(scenario)]
+    problems = [_at(filename, document, path, message, at_key=path[0] == "rules") for path, message in checks]
     if problems:
         raise BadInput(problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -105,6 +105,19 @@ def matcher_for(scenario: Scenario) -> IntentMatcher:
     return _matcher_with(tuple(sorted((key, tuple(value)) for key, value in scenario.phrases.items())))
 
 
+SWITCHED_OFF = "This rule is switched off for this scenario."
+
+
+def _judge(rule: Rule, scenario: Scenario, context: Context) -> RuleResult:
+    """A rule's verdict under the scenario's own settings: switched off, or another severity."""
+    setting = scenario.rules.get(rule.code)
+    if setting == "off":
+        return RuleResult(rule, Verdict.not_applicable(SWITCHED_OFF))
+    if setting is not None and setting != rule.severity.value:
+        rule = replace(rule, severity=Severity(setting))
+    return RuleResult(rule, rule.check(context))
+
+
 def score(
     scenario: Scenario,
     events: Sequence[_Event],
@@ -117,7 +130,7 @@ def score(
     `memo` may be shared by the scorings of one growing transcript, so that each message
     is judged once."""
     context = Context(scenario, tuple(events), matcher_for(scenario), memo)
-    results = tuple(RuleResult(rule, rule.check(context)) for rule in rules)
+    results = tuple(_judge(rule, scenario, context) for rule in rules)
     total = compute_score(results)
     return Scorecard(
         scenario=scenario.id,
