@@ -15,8 +15,13 @@ def pages_for(role: Role) -> list:
     attempts = st.Page("app_pages/attempts.py", title="All attempts" if role is Role.COORDINATOR else "My attempts",
                        icon="🗂️", default=role is Role.COORDINATOR)
     rules = st.Page("app_pages/rule_catalogue.py", title="Rules", icon="📋")
+    scenarios = st.Page("app_pages/scenarios.py", title="Scenarios", icon="🗃️")
+    workbench = st.Page("app_pages/workbench.py", title="Workbench", icon="🛠️")
     if role is Role.COORDINATOR:
-        return [attempts, st.Page("app_pages/accounts.py", title="Accounts", icon="👥"), practice, scorecard, rules]
+        accounts = st.Page("app_pages/accounts.py", title="Accounts", icon="👥")
+        return [attempts, accounts, practice, scorecard, scenarios, workbench, rules]
+    if role is Role.TRAINER:
+        return [practice, scorecard, attempts, scenarios, workbench, rules]
     return [practice, scorecard, attempts, rules]
 
 

@@ -15,10 +15,13 @@ PAGES = {
     "app_pages/attempts.py": "attempts",
     "app_pages/accounts.py": "Accounts",
     "app_pages/rule_catalogue.py": "What the coach checks",
+    "app_pages/scenarios.py": "Scenarios",
+    "app_pages/workbench.py": "Scenario workbench",
 }
 ALLOWED = {
     Role.TRAINEE: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py"},
-    Role.TRAINER: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py"},
+    Role.TRAINER: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py",
+                   "app_pages/scenarios.py", "app_pages/workbench.py"},
     Role.COORDINATOR: set(PAGES),
 }
 
