@@ -16,13 +16,14 @@ def pages_for(role: Role) -> list:
                        icon="🗂️", default=role is Role.COORDINATOR)
     rules = st.Page("app_pages/rule_catalogue.py", title="Rules", icon="📋")
     scenarios = st.Page("app_pages/scenarios.py", title="Scenarios", icon="🗃️")
+    replay = st.Page("app_pages/replay.py", title="Replay", icon="⏯️")
     workbench = st.Page("app_pages/workbench.py", title="Workbench", icon="🛠️")
     if role is Role.COORDINATOR:
         accounts = st.Page("app_pages/accounts.py", title="Accounts", icon="👥")
-        return [attempts, accounts, practice, scorecard, scenarios, workbench, rules]
+        return [attempts, replay, accounts, practice, scorecard, scenarios, workbench, rules]
     if role is Role.TRAINER:
-        return [practice, scorecard, attempts, scenarios, workbench, rules]
-    return [practice, scorecard, attempts, rules]
+        return [practice, scorecard, attempts, replay, scenarios, workbench, rules]
+    return [practice, scorecard, attempts, replay, rules]
 
 
 if not st.session_state.auth_has_users:

@@ -41,3 +41,4 @@ chosen_summary = next(s for s in summaries if s.id == chosen)
 if chosen_summary.finished_at is None and chosen_summary.owner_id == user.id:
     st.page_link("app_pages/console.py", query_params={"attempt": chosen}, label="Continue this chat", icon="↩️")
 st.page_link("app_pages/scorecard.py", query_params={"attempt": chosen}, label="See the scorecard", icon="📊")
+st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay it step by step", icon="⏯️")

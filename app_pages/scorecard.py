@@ -11,6 +11,7 @@ from app_pages.ui import (
     escape_markdown,
     loaded_version,
     require_role,
+    VERDICT_ICONS,
     show_chat_line,
 )
 from coach.attempt import Mode
@@ -20,7 +21,6 @@ from coach.scoring import Scorecard, score
 from coach.storage import NotFound, Role, StoredAttempt, User
 from coach.transcript_view import RESOLUTION_LABELS, LineKind, lines_of
 
-VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}
 OUTCOME_LABELS = {**RESOLUTION_LABELS, "transfer": "Transferred", "none": "No resolution code"}
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from coach.attempt import Attempt, Mode
 from coach.library import ScenarioLibrary
+from coach.rules import Outcome
 from coach.scenario import LoadedScenario, parse_scenario
 from coach.storage import Role, Store, StoredAttempt, User
 from coach.storage.config import default_database_url
@@ -33,6 +34,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "scorecard_try_again": None,  # Try again was pressed: the new attempt's id, to open in the console
 }
 
+VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}
 AVATARS = {LineKind.PATRON: "🙋", LineKind.TRAINEE: "🧑‍💼", LineKind.COLLEAGUE: "👩‍💼"}
 
 

@@ -17,11 +17,13 @@ PAGES = {
     "app_pages/rule_catalogue.py": "What the coach checks",
     "app_pages/scenarios.py": "Scenarios",
     "app_pages/workbench.py": "Scenario workbench",
+    "app_pages/replay.py": "Replay",
 }
 ALLOWED = {
-    Role.TRAINEE: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py"},
+    Role.TRAINEE: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py",
+                   "app_pages/replay.py"},
     Role.TRAINER: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py",
-                   "app_pages/scenarios.py", "app_pages/workbench.py"},
+                   "app_pages/scenarios.py", "app_pages/workbench.py", "app_pages/replay.py"},
     Role.COORDINATOR: set(PAGES),
 }
 

@@ -288,3 +288,25 @@ def test_another_trainees_attempt_cannot_be_opened(console: Console, store) -> N
     intruder.app.query_params["attempt"] = attempt_id
     intruder.run()
     assert not intruder.app.metric and "Gloria" not in " ".join(m.value for m in intruder.app.markdown)
+
+
+def test_replay_steps_through_the_chat_with_verdicts_pinned(console: Console, store) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.transfer_to_agent("denise")  # without asking first: TR001 fails on the transfer
+    transfer_step = next(i for i, e in enumerate(console.events) if e.type == "transfer") + 1
+    console.wait(10).press("console_leave").finish()
+    attempt_id = console.app.query_params["attempt"]
+    coordinator = store.create_user("maria", "Maria", Role.COORDINATOR, PASSWORD)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    app.session_state["auth_user_id"] = coordinator.id
+    app.run()
+    app.switch_page("app_pages/replay.py")
+    app.query_params["attempt"] = attempt_id
+    app.run()
+    assert not app.exception
+    decided = [text.value for text in app.text]
+    assert any(text.startswith("❌ TR001") for text in decided)
+    app.slider(key="replay_step").set_value(transfer_step - 1).run()
+    assert not any(text.value.startswith("❌ TR001") for text in app.text)  # not decided before the transfer
+    app.slider(key="replay_step").set_value(transfer_step).run()
+    assert any(text.value.startswith("❌ TR001") for text in app.text)
