@@ -13,14 +13,16 @@ def pages_for(role: Role) -> list:
     practice = st.Page("app_pages/console.py", title="Practice", icon="💬", default=role is not Role.COORDINATOR)
     scorecard = st.Page("app_pages/scorecard.py", title="Scorecard", icon="📊")
     attempts = st.Page("app_pages/attempts.py", title="All attempts" if role is Role.COORDINATOR else "My attempts",
-                       icon="🗂️", default=role is Role.COORDINATOR)
+                       icon="🗂️")
     rules = st.Page("app_pages/rule_catalogue.py", title="Rules", icon="📋")
     scenarios = st.Page("app_pages/scenarios.py", title="Scenarios", icon="🗃️")
     replay = st.Page("app_pages/replay.py", title="Replay", icon="⏯️")
     workbench = st.Page("app_pages/workbench.py", title="Workbench", icon="🛠️")
     if role is Role.COORDINATOR:
+        dashboard = st.Page("app_pages/dashboard.py", title="Dashboard", icon="📈", default=True)
+        trainee = st.Page("app_pages/trainee.py", title="Trainee", icon="🧑‍🎓")
         accounts = st.Page("app_pages/accounts.py", title="Accounts", icon="👥")
-        return [attempts, replay, accounts, practice, scorecard, scenarios, workbench, rules]
+        return [dashboard, trainee, attempts, replay, accounts, practice, scorecard, scenarios, workbench, rules]
     if role is Role.TRAINER:
         return [practice, scorecard, attempts, replay, scenarios, workbench, rules]
     return [practice, scorecard, attempts, replay, rules]

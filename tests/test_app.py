@@ -18,6 +18,8 @@ PAGES = {
     "app_pages/scenarios.py": "Scenarios",
     "app_pages/workbench.py": "Scenario workbench",
     "app_pages/replay.py": "Replay",
+    "app_pages/dashboard.py": "Dashboard",
+    "app_pages/trainee.py": "Trainee",
 }
 ALLOWED = {
     Role.TRAINEE: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py",
@@ -52,7 +54,7 @@ def test_a_fresh_install_asks_for_the_first_coordinator(store) -> None:
     app.text_input(key="first_password_again").input(PASSWORD)
     app.button[0].click().run()
     assert not app.exception
-    assert titles(app) == "All attempts"
+    assert titles(app) == "Dashboard"
     assert store.find_user("maria").role is Role.COORDINATOR
     assert new_app().run().title[0].value == "Chat Reference Coach"  # the next visitor gets the login form
 

@@ -568,6 +568,22 @@ class SqlStore:
         if found is None:
             raise NotFound("There is no such open attempt of yours.")
 
+    # -- reports --------------------------------------------------------------------
+    # coach.analytics and coach.export build the report queries on the tables above.
+
+    @contextmanager
+    def coordinator_reads(self, viewer: User) -> Iterator[Connection]:
+        """One read transaction for a coordinator's reports, so their queries agree (one snapshot).
+        Reports cover every trainee's work, so anyone else, a disabled coordinator included,
+        gets NotFound, like any record they may not see."""
+        with self._read() as conn:
+            role = conn.execute(
+                select(users.c.role).where(users.c.id == viewer.id, users.c.disabled.is_(False))
+            ).scalar_one_or_none()
+            if role != Role.COORDINATOR:
+                raise NotFound("There is no such report.")
+            yield conn
+
 
 # -- opening ------------------------------------------------------------------------
 

@@ -1,0 +1,125 @@
+"""The coordinator's dashboard: how the cohort is doing, which practices it misses, and the attempts behind them."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.ui import app_store, require_role
+from coach.analytics import DashboardFilters, attempts_failing, dashboard, filter_options
+from coach.export import attempts_csv, rule_results_csv
+from coach.storage import Role
+
+HEATMAP_TRAINEES = 40  # more rows than this are unreadable: show the trainees who fail most
+
+
+def filters_from_widgets(options) -> DashboardFilters:
+    with st.sidebar:
+        st.subheader("Filters")
+        first, last = options.first_finished, options.last_finished
+        days = st.date_input("Finished between", (first, last) if first else (), key="dashboard_dates")
+        trainees = options.trainees.set_index("id")["username"].to_dict()
+        chosen_trainees = st.multiselect("Trainees", list(trainees), format_func=trainees.get, key="dashboard_trainees")
+        scenarios = options.scenarios.set_index("scenario_id")["title"].to_dict()
+        chosen_scenarios = st.multiselect("Scenarios", list(scenarios), format_func=scenarios.get,
+                                          key="dashboard_scenarios")
+        chosen_cohorts = st.multiselect("Cohorts", list(options.cohorts), key="dashboard_cohorts")
+    date_from, date_to = (days[0], days[-1]) if len(days) == 2 else (None, None)
+    return DashboardFilters(date_from, date_to, frozenset(chosen_trainees), frozenset(chosen_scenarios),
+                            frozenset(chosen_cohorts))
+
+
+def headline(data) -> None:
+    totals = data.totals.iloc[0]
+    attempts, pass_rate, mean_score = st.columns(3)
+    attempts.metric("Finished attempts", f"{int(totals['attempts']):,}")
+    pass_rate.metric("Pass rate", "–" if pd.isna(totals["pass_rate"]) else f"{totals['pass_rate']:.0%}")
+    mean_score.metric("Mean score", "–" if pd.isna(totals["mean_score"]) else f"{totals['mean_score']:.1f}")
+
+
+def rule_chart(data) -> None:
+    st.subheader("Pass rate per rule: what the cohort misses most")
+    rates = data.rule_pass_rates.dropna(subset=["pass_rate"])
+    if rates.empty:
+        st.caption("No rule applied to these attempts.")
+        return
+    chart = alt.Chart(rates).mark_bar().encode(
+        x=alt.X("pass_rate:Q", title="pass rate", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=alt.Y("code:N", sort="x", title=None),
+        color=alt.Color("pass_rate:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
+        tooltip=["code", "name", "applicable", "passed", alt.Tooltip("pass_rate:Q", format=".0%")],
+    )
+    st.altair_chart(chart, use_container_width=True)
+
+
+def attempts_behind_a_rule(data, filters: DashboardFilters, user) -> None:
+    rates = data.rule_pass_rates.dropna(subset=["pass_rate"])
+    if rates.empty:
+        return
+    names = rates.set_index("code")["name"].to_dict()
+    code = st.selectbox("Attempts that failed", list(names), format_func=lambda c: f"{c} {names[c]}",
+                        key="dashboard_rule")  # weakest first, so the default is the weakest rule
+    failing = attempts_failing(app_store(), user, code, filters)
+    st.caption(f"{len(failing)} attempt(s) failed {code}; open one to replay it.")
+    st.dataframe(failing.drop(columns=["attempt_id"]), hide_index=True, use_container_width=True)
+    if not failing.empty:
+        labels = {row.attempt_id: f"{row.username} · {row.scenario_title} · {row.finished_at:%Y-%m-%d}"
+                  for row in failing.itertuples()}
+        chosen = st.selectbox("Replay", list(labels), format_func=labels.get, key="dashboard_replay_choice")
+        st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay this attempt", icon="⏯️")
+
+
+def trend_chart(data) -> None:
+    st.subheader(f"Score trend (by {data.trend_period})")
+    if data.trend.empty:
+        st.caption("No finished attempts in this range.")
+        return
+    base = alt.Chart(data.trend).encode(x=alt.X("period_start:T", title=None))
+    scores = base.mark_line(point=True).encode(y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[0, 100])),
+                                               tooltip=["period_start:T", "attempts", "mean_score", "pass_rate"])
+    st.altair_chart(scores, use_container_width=True)
+
+
+def heatmap(data) -> None:
+    st.subheader("Trainees x rules: how often each trainee fails each rule")
+    cells = data.heatmap[data.heatmap["applicable"] > 0]
+    if cells.empty:
+        st.caption("Nothing to show.")
+        return
+    worst = cells.groupby("username")["failed"].sum().nlargest(HEATMAP_TRAINEES).index
+    if cells["username"].nunique() > HEATMAP_TRAINEES:
+        st.caption(f"The {HEATMAP_TRAINEES} trainees with the most failed rules; filter to see others.")
+    chart = alt.Chart(cells[cells["username"].isin(worst)]).mark_rect().encode(
+        x=alt.X("code:N", title=None),
+        y=alt.Y("username:N", title=None, sort="-color"),
+        color=alt.Color("fail_rate:Q", scale=alt.Scale(scheme="reds", domain=[0, 1]), title="fail rate"),
+        tooltip=["username", "code", "applicable", "failed", alt.Tooltip("fail_rate:Q", format=".0%")],
+    )
+    st.altair_chart(chart, use_container_width=True)
+
+
+def exports(filters: DashboardFilters, user) -> None:
+    st.subheader("Export")
+    store = app_store()
+    left, right = st.columns(2)
+    left.download_button("Attempts (CSV)", lambda: attempts_csv(store, user, filters), file_name="attempts.csv",
+                         mime="text/csv", key="dashboard_export_attempts")
+    right.download_button("Per-rule results (CSV)", lambda: rule_results_csv(store, user, filters),
+                          file_name="rule-results.csv", mime="text/csv", key="dashboard_export_rules")
+
+
+user = require_role(Role.COORDINATOR)
+st.title("Dashboard")
+options = filter_options(app_store(), user)
+filters = filters_from_widgets(options)
+data = dashboard(app_store(), user, filters)
+headline(data)
+rules, trend = st.columns(2, gap="large")
+with rules:
+    rule_chart(data)
+    attempts_behind_a_rule(data, filters, user)
+with trend:
+    trend_chart(data)
+heatmap(data)
+exports(filters, user)

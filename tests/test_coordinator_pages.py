@@ -1,0 +1,74 @@
+"""The coordinator's dashboard and trainee view, on attempts stored through the real store."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from coach.library import ScenarioLibrary
+from coach.scoring import RULESET_VERSION, matcher_for, score
+from coach.simulator import play_walkthrough
+from coach.storage import Role
+from tests.conftest import PASSWORD, ROOT
+
+PLAYS = [  # (trainee, cohort, scenario, walkthrough)
+    ("ana", "fall", "lost-book-charge-maplewood", "ideal"),
+    ("ana", "fall", "mill-photos-followup", "no-email-before-followup"),
+    ("ben", "spring", "lost-book-charge-maplewood", "transfer-without-contacting"),
+    ("ben", "spring", "mill-photos-followup", "ideal"),
+]
+
+
+@pytest.fixture
+def played(store):
+    library = ScenarioLibrary()
+    users = {}
+    for username, cohort, scenario_id, walkthrough in PLAYS:
+        user = users.get(username) or store.create_user(username, username.title(), Role.TRAINEE, PASSWORD, cohort)
+        users[username] = user
+        loaded = library.get(scenario_id)
+        events = play_walkthrough(loaded.scenario, matcher_for(loaded.scenario),
+                                  loaded.scenario.walkthroughs[walkthrough]).events
+        attempt_id = store.start_attempt(user, store.save_scenario_version(loaded, loaded.text), "assessment")
+        store.append_events(user, attempt_id, 0, events)
+        store.finish_attempt(user, attempt_id, score(loaded.scenario, events, username), RULESET_VERSION)
+    coordinator = store.create_user("maria", "Maria", Role.COORDINATOR, PASSWORD)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.session_state["auth_user_id"] = coordinator.id
+    return app.run()
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_dashboard_figures_and_cohort_filter(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert metric(app, "Finished attempts") == "4" and metric(app, "Pass rate") == "50%"
+    app.multiselect(key="dashboard_cohorts").select("spring").run()
+    assert metric(app, "Finished attempts") == "2"
+
+
+def test_weakest_rule_leads_to_its_attempts_and_replay(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    weakest = app.selectbox(key="dashboard_rule").value
+    failing = app.dataframe[0].value
+    assert len(failing) >= 1 and weakest in ("TR001", "FU001", "FU002", "RT001", "FU005", "FU004")
+    app.selectbox(key="dashboard_rule").set_value("TR001").run()
+    failing = app.dataframe[0].value
+    assert list(failing["username"]) == ["ben"]
+    link = next(link for link in app.get("page_link") if link.proto.label == "Replay this attempt")
+    assert "attempt=" in link.proto.query_string or link.proto.page.endswith("replay")
+
+
+def test_trainee_view_lists_rules_they_fail(played: AppTest, store) -> None:
+    app = played
+    app.switch_page("app_pages/trainee.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("(ben)" in option for option in app.selectbox(key="trainee_choice").options)
+    app.selectbox(key="trainee_choice").set_value(store.find_user("ben").id).run()
+    failed = app.dataframe[0].value
+    assert "TR001" in set(failed["code"])
