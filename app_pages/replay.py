@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import VERDICT_ICONS, app_store, escape_markdown, loaded_version, require_role, show_chat_line
+from app_pages.ui import (
+    VERDICT_ICONS,
+    app_store,
+    escape_markdown,
+    loaded_version,
+    require_role,
+    show_pinned_line,
+    verdict_pins,
+)
 from coach.rules import Outcome
 from coach.scoring import score
 from coach.storage import NotFound, Role
-from coach.transcript_view import LineKind, lines_of
+from coach.transcript_view import lines_of
 
 user = require_role(Role.TRAINEE, Role.TRAINER, Role.COORDINATOR)
 attempt_id = st.query_params.get("attempt")
@@ -26,10 +34,7 @@ scenario = loaded_version(stored).scenario
 events = list(stored.events)
 card = score(scenario, events, stored.summary.owner_username)
 lines = lines_of(scenario, events)
-pins: dict[int, list[str]] = {}
-for result in card.results:
-    for index in result.verdict.evidence:
-        pins.setdefault(index, []).append(f"{VERDICT_ICONS[result.verdict.outcome]} {result.rule.code}")
+pins = verdict_pins(card)
 
 st.title(f"Replay: {scenario.title}")
 st.caption(f"{escape_markdown(stored.summary.owner_username)} · score "
@@ -38,12 +43,7 @@ step = st.slider("Step", 1, len(events), len(events), key="replay_step") if len(
 shown, decided = st.columns([3, 2], gap="large")
 with shown:
     for line in lines[:step]:
-        pinned = ", ".join(pins.get(line.index, [])) or None
-        if line.kind in (LineKind.PRIVATE, LineKind.ACTION):
-            st.caption(f"{line.clock} · {escape_markdown(line.who)}: {escape_markdown(line.text)}"
-                       + (f" — {pinned}" if pinned else ""))
-        else:
-            show_chat_line(line, pinned)
+        show_pinned_line(line, pins)
 with decided:
     st.subheader("Decided so far")
     settled = [r for r in card.results if r.verdict.evidence and max(r.verdict.evidence) < step]

@@ -13,13 +13,15 @@ from app_pages.ui import (
     require_role,
     VERDICT_ICONS,
     show_chat_line,
+    show_pinned_line,
+    verdict_pins,
 )
 from coach.attempt import Mode
 from coach.rules import Outcome
 from coach.scenario import Scenario
 from coach.scoring import Scorecard, score
 from coach.storage import NotFound, Role, StoredAttempt, User
-from coach.transcript_view import RESOLUTION_LABELS, LineKind, lines_of
+from coach.transcript_view import RESOLUTION_LABELS, lines_of
 
 OUTCOME_LABELS = {**RESOLUTION_LABELS, "transfer": "Transferred", "none": "No resolution code"}
 
@@ -65,19 +67,10 @@ def rule_results(card: Scorecard, scenario: Scenario, events: list) -> None:
 
 
 def full_transcript(card: Scorecard, scenario: Scenario, events: list) -> None:
-    marks: dict[int, list[str]] = {}
-    for result in card.results:
-        for index in result.verdict.evidence:
-            icon = VERDICT_ICONS[result.verdict.outcome]
-            marks.setdefault(index, []).append(f"{icon} {result.rule.code}")
+    pins = verdict_pins(card)
     with st.expander("The whole transcript, with the lines that decided each rule"):
         for line in lines_of(scenario, events):
-            highlight = ", ".join(marks.get(line.index, [])) or None
-            if line.kind in (LineKind.PRIVATE, LineKind.ACTION):
-                st.caption(f"{line.clock} · {escape_markdown(line.who)}: {escape_markdown(line.text)}"
-                           + (f" — {highlight}" if highlight else ""))
-            else:
-                show_chat_line(line, highlight)
+            show_pinned_line(line, pins)
 
 
 def stored_attempt(user: User) -> StoredAttempt | None:

@@ -10,6 +10,7 @@ from coach.attempt import Attempt, Mode
 from coach.library import ScenarioLibrary
 from coach.rules import Outcome
 from coach.scenario import LoadedScenario, parse_scenario
+from coach.scoring import Scorecard
 from coach.storage import Role, Store, StoredAttempt, User
 from coach.storage.config import default_database_url
 from coach.storage.sql import open_store
@@ -186,6 +187,25 @@ def chat_paragraph(line: Line) -> str | None:
     if line.kind is LineKind.SYSTEM:
         return f":gray[*{escape_markdown(line.text)}* · {line.clock}]"
     return None
+
+
+def verdict_pins(card: Scorecard) -> dict[int, str]:
+    """For each event index, the verdicts it decided, as "✅ TR001, ❌ TR002"."""
+    pins: dict[int, list[str]] = {}
+    for result in card.results:
+        for index in result.verdict.evidence:
+            pins.setdefault(index, []).append(f"{VERDICT_ICONS[result.verdict.outcome]} {result.rule.code}")
+    return {index: ", ".join(marks) for index, marks in pins.items()}
+
+
+def show_pinned_line(line: Line, pins: dict[int, str]) -> None:
+    """A transcript line of any kind, with the verdicts it decided."""
+    pinned = pins.get(line.index)
+    if line.kind in (LineKind.PRIVATE, LineKind.ACTION):
+        st.caption(f"{line.clock} · {escape_markdown(line.who)}: {escape_markdown(line.text)}"
+                   + (f" — {pinned}" if pinned else ""))
+    else:
+        show_chat_line(line, pinned)
 
 
 def show_chat_line(line: Line, highlight: str | None = None) -> None:
