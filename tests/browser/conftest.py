@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from bench.streamlit_protocol import start_server
+from coach.library import ScenarioLibrary
+from coach.scoring import RULESET_VERSION, matcher_for, score
+from coach.simulator import play_walkthrough
 from coach.storage import Role
 from coach.storage.sql import open_store
 from tests.conftest import PASSWORD, ROOT
@@ -26,6 +29,25 @@ CHROMIUM_ARGS = [
 ]
 TIME_SCALE = "10"  # the world runs ten times faster: a colleague's 15 s reply takes 1.5 s
 TRAINEE = "terry"
+COORDINATOR = "cora"
+# Finished attempts for the coordinator's pages: (trainee, cohort, scenario, walkthrough)
+FINISHED = [
+    ("ana", "fall", "lost-book-charge-maplewood", "ideal"),
+    ("ben", "spring", "lost-book-charge-maplewood", "transfer-without-contacting"),
+    ("ben", "spring", "mill-photos-followup", "ideal"),
+]
+
+
+def store_finished_attempts(store) -> None:
+    library = ScenarioLibrary()
+    for username, cohort, scenario_id, walkthrough in FINISHED:
+        user = store.find_user(username) or store.create_user(username, username.title(), Role.TRAINEE, PASSWORD, cohort)
+        loaded = library.get(scenario_id)
+        steps = loaded.scenario.walkthroughs[walkthrough]
+        events = play_walkthrough(loaded.scenario, matcher_for(loaded.scenario), steps).events
+        attempt_id = store.start_attempt(user, store.save_scenario_version(loaded, loaded.text), "assessment")
+        store.append_events(user, attempt_id, 0, events)
+        store.finish_attempt(user, attempt_id, score(loaded.scenario, events, username), RULESET_VERSION)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +63,10 @@ def chromium_path() -> str:
 def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with its own database, holding one trainee account per test run."""
     database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'coach.sqlite3'}"
-    open_store(database).create_user(TRAINEE, "Terry Trainee", Role.TRAINEE, PASSWORD)
+    store = open_store(database)
+    store.create_user(TRAINEE, "Terry Trainee", Role.TRAINEE, PASSWORD)
+    store.create_user(COORDINATOR, "Cora Coordinator", Role.COORDINATOR, PASSWORD)
+    store_finished_attempts(store)
     env = {**os.environ, "COACH_TIME_SCALE": TIME_SCALE, "COACH_DATABASE_URL": database}
     server, port = start_server(ROOT / "app.py", env)
     yield f"http://127.0.0.1:{port}"
