@@ -284,16 +284,20 @@ def staff_panel(current: Attempt) -> None:
     st.selectbox("IM to", ids, format_func=names.get, key="console_im_to")
     st.text_input("Instant message", key="console_im_text")
     st.button("Send IM", on_click=send_im, key="console_send_im", disabled=current.session.closed)
-    for line, event in zip(lines_of(current.scenario, current.events), current.events):
-        if isinstance(event, Im) or (isinstance(event, StaffSays) and event.channel == "im"):
+    show_private_lines(current, Im, "im")
+
+
+def show_private_lines(current: Attempt, written: type, channel: str) -> None:
+    """The trainee's IMs or Agent Room posts (`written`) and the colleagues' answers on that channel."""
+    for index, event in enumerate(current.events):
+        if isinstance(event, written) or (isinstance(event, StaffSays) and event.channel == channel):
+            line = line_of(current.scenario, index, event)
             st.text(f"{line.clock} {line.who}: {line.text}")
 
 
 def agent_room_panel(current: Attempt) -> None:
     st.caption("Group chat seen by every librarian on duty.")
-    for line, event in zip(lines_of(current.scenario, current.events), current.events):
-        if isinstance(event, AgentRoom) or (isinstance(event, StaffSays) and event.channel == "agent_room"):
-            st.text(f"{line.clock} {line.who}: {line.text}")
+    show_private_lines(current, AgentRoom, "agent_room")
     st.text_input("Post to the Agent Room", key="console_room_text")
     st.button("Post", on_click=post_to_agent_room, key="console_post", disabled=current.session.closed)
 

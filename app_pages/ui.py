@@ -128,7 +128,13 @@ def show_attempt(attempt: Attempt) -> None:
 
 def loaded_version(stored: StoredAttempt) -> LoadedScenario:
     """The exact scenario text an attempt was played on."""
-    return parse_scenario(stored.scenario_text, f"{stored.summary.scenario_id} (version {stored.summary.version_id})")
+    return parsed_scenario(stored.scenario_text, f"{stored.summary.scenario_id} (version {stored.summary.version_id})")
+
+
+@st.cache_resource(max_entries=64)
+def parsed_scenario(text: str, name: str) -> LoadedScenario:
+    """Parsing YAML safely is slow and a version's text never changes; the result is immutable."""
+    return parse_scenario(text, name)
 
 
 def resume_attempt(stored: StoredAttempt, user: User) -> Attempt:

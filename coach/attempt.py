@@ -63,12 +63,6 @@ class ManualClock:
         self.seconds += seconds
 
 
-@dataclass(frozen=True, slots=True)
-class ShownHint:
-    after_event: int  # index of the action that earned it
-    hint: Hint
-
-
 # Called with (sequence number of the first event, the new events) after every trainee action,
 # and at the end, before the page answers: the console stores them there (coach.storage);
 # raising aborts the action. The world's answers in between need no write of their own: the
@@ -97,7 +91,6 @@ class Attempt:
         self.session = ChatSession(self.scenario, matcher_for(self.scenario))
         # A receiver's chat has history before the trainee sees it: their clock starts at the offer.
         self._opened_at = self.session.now
-        self.hints: list[ShownHint] = []
         self.finished = False
         self._save = save
         self._saved = 0  # events already handed to `save`
@@ -163,9 +156,7 @@ class Attempt:
         index = before + next(i for i, event in enumerate(added) if event.type == kind)
         if self.mode is not Mode.PRACTICE:
             return []
-        fresh = hints_for(self.scenario, self.session.events, index, self.session.memo)
-        self.hints.extend(ShownHint(index, hint) for hint in fresh)
-        return fresh
+        return hints_for(self.scenario, self.session.events, index, self.session.memo)
 
     def finish(self) -> Scorecard:
         """End the attempt (the world stops), store what is left, and score it."""

@@ -240,6 +240,15 @@ class Transcript(BaseModel):
         }
 
 
+def email_on_record(initial: str | None, events: Sequence[_Event], before: int | None = None) -> str | None:
+    """The Info tab's email (`initial`), changed by each `set_email` before index `before`; blank is none."""
+    email = initial
+    for event in events[:before]:
+        if isinstance(event, SetEmail):
+            email = event.email
+    return email.strip() if email and email.strip() else None
+
+
 def _event_label(raw: Any, index: int) -> str:
     kind = raw.get("type") if isinstance(raw, dict) else None
     return f"event {index} ({kind})" if isinstance(kind, str) else f"event {index}"

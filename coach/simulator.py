@@ -34,7 +34,6 @@ from coach.events import (
     OpenTransfer,
     PatronSays,
     Say,
-    SetEmail,
     StaffSays,
     Transfer,
     TransferDeclined,
@@ -42,6 +41,7 @@ from coach.events import (
     TransferTab,
     ViewInfo,
     _Event,
+    email_on_record,
 )
 from coach.intents import IntentMatcher
 from coach.rules.base import MessageMemo
@@ -183,11 +183,7 @@ class ChatSession:
 
     @property
     def email_on_record(self) -> str | None:
-        email = self.scenario.patron.email
-        for event in self.events:
-            if isinstance(event, SetEmail):
-                email = event.email
-        return email or None
+        return email_on_record(self.scenario.patron.email, self.events)
 
     def available_staff(self) -> list[StaffMember]:
         """Whom the Transfer pop-up's Agent tab lists: only Available staff."""

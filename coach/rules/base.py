@@ -20,9 +20,9 @@ from coach.events import (
     PatronSays,
     Resolve,
     Say,
-    SetEmail,
     Transfer,
     _Event,
+    email_on_record,
 )
 from coach.goodbye import GoodbyeMatcher
 from coach.intents import IntentMatcher
@@ -235,10 +235,7 @@ class Context:
 
     def email_on_record(self, before: int | None = None) -> str | None:
         """`patron.email`, changed by each `set_email` at a lower index than `before`."""
-        email = self.scenario.patron.email
-        for index in self.indices(SetEmail, 0, before):
-            email = self.events[index].email  # type: ignore[attr-defined]
-        return email.strip() if email and email.strip() else None
+        return email_on_record(self.scenario.patron.email, self.events, before)
 
     @cached_property
     def typed_emails(self) -> list[tuple[int, str]]:
