@@ -22,7 +22,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coach.rules import RULES, RULES_BY_CODE
 from coach.storage import NotFound, Role, User
-from coach.storage.sql import SqlStore, attempt_rule_results, attempts, scenario_versions, users
+from coach.storage.sql import (
+    ATTEMPTS_WITH_OWNER_AND_VERSION,
+    SqlStore,
+    attempt_rule_results,
+    attempts,
+    scenario_versions,
+    users,
+)
 
 # A range shorter than this is charted day by day, a longer one week by week (weeks start on Monday).
 DAILY_TREND_MAX_DAYS = 60
@@ -177,7 +184,7 @@ def attempts_failing(
             attempts.c.id, attempts.c.finished_at, users.c.username, users.c.cohort, scenario_versions.c.scenario_id,
             scenario_versions.c.title, attempts.c.score, attempts.c.passed,
         )
-        .select_from(attempts.join(users).join(scenario_versions).join(attempt_rule_results))
+        .select_from(ATTEMPTS_WITH_OWNER_AND_VERSION.join(attempt_rule_results))
         .where(*finished_attempts_matching(filters), failed.code == code, failed.verdict == "fail")
         .order_by(attempts.c.finished_at.desc(), attempts.c.id)
         .limit(limit)

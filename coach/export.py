@@ -18,7 +18,14 @@ from sqlalchemy import select
 from coach.analytics import NO_FILTERS, DashboardFilters, finished_attempts_matching
 from coach.rules import RULES_BY_CODE
 from coach.storage import User
-from coach.storage.sql import SqlStore, attempt_rule_results, attempts, scenario_versions, users
+from coach.storage.sql import (
+    ATTEMPTS_WITH_OWNER_AND_VERSION,
+    SqlStore,
+    attempt_rule_results,
+    attempts,
+    scenario_versions,
+    users,
+)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -53,7 +60,7 @@ def attempts_csv(store: SqlStore, viewer: User, filters: DashboardFilters = NO_F
             scenario_versions.c.scenario_id, scenario_versions.c.title, attempts.c.mode, attempts.c.score,
             attempts.c.passed, attempts.c.outcome,
         )
-        .select_from(attempts.join(users).join(scenario_versions))
+        .select_from(ATTEMPTS_WITH_OWNER_AND_VERSION)
         .where(*finished_attempts_matching(filters))
         .order_by(attempts.c.finished_at, attempts.c.id)
     )
@@ -69,7 +76,7 @@ def rule_results_csv(store: SqlStore, viewer: User, filters: DashboardFilters = 
             attempts.c.id, attempts.c.finished_at, users.c.username, users.c.cohort,
             scenario_versions.c.scenario_id, code, attempt_rule_results.c.verdict,
         )
-        .select_from(attempts.join(users).join(scenario_versions).join(attempt_rule_results))
+        .select_from(ATTEMPTS_WITH_OWNER_AND_VERSION.join(attempt_rule_results))
         .where(*finished_attempts_matching(filters))
         .order_by(attempts.c.finished_at, attempts.c.id, code)
     )

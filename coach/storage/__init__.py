@@ -40,12 +40,56 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioVersion:
+    """One exact text of a scenario. Attempts point at the version they were played on, forever.
+
+    A version saved from the workbench or shipped with the coach has a `number` in its scenario's
+    history; a text only ever played from the workbench has none (`number` is None)."""
+
     id: int
     scenario_id: str
     content_hash: str  # sha256 of the YAML text
     title: str
-    text: str  # the YAML exactly as scored
-    created_at: datetime
+    text: str  # the YAML exactly as scored (a saved draft may not even load)
+    created_at: datetime  # first stored (saved or played)
+    number: int | None = None  # 1, 2, ... within the scenario; None: played, never saved
+    author: str | None = None  # username of who saved it; None: shipped with the coach (or never saved)
+    note: str | None = None  # what changed, in the author's words
+    saved_at: datetime | None = None  # when it got its number
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A change of what trainees practise: a version published, or the scenario withdrawn."""
+
+    version_number: int | None  # None: withdrawn from practice
+    at: datetime
+    by: str | None  # username; None: the coach, publishing a shipped scenario
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioEntry:
+    """A scenario of the library: its newest saved version and the one trainees practise."""
+
+    scenario_id: str
+    latest: ScenarioVersion
+    published: ScenarioVersion | None  # None: never published, or withdrawn
+    ever_published: bool
+    version_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioHistory:
+    scenario_id: str
+    versions: tuple[ScenarioVersion, ...]  # saved versions, newest first
+    publications: tuple[Publication, ...]  # oldest first
+    published_number: int | None  # what trainees practise now
+    attempts_by_number: dict[int, int]  # attempts played on each saved version
+
+
+@dataclass(frozen=True, slots=True)
+class SavedDraft:
+    version: ScenarioVersion
+    created: bool  # False: this exact text was saved before, as `version`
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +100,7 @@ class AttemptSummary:
     scenario_id: str
     scenario_title: str
     version_id: int
+    version_number: int | None  # of the scenario version played; None: an unsaved workbench draft
     content_hash: str
     mode: str  # "practice" | "assessment"
     started_at: datetime
@@ -79,7 +124,8 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """The event sequence number is taken: the attempt moved on elsewhere (another tab)."""
+    """Someone else got there first: an event sequence number is taken (the attempt moved on in
+    another tab), or a scenario has a newer version than the one an edit started from."""
 
 
 class AccountError(Exception):
@@ -126,6 +172,41 @@ class Store(Protocol):
         ...
 
     def get_scenario_version(self, version_id: int) -> ScenarioVersion: ...
+
+    # The scenario library. Everyone may see what is published; only trainers and coordinators
+    # see drafts and histories, save and publish (others get NotFound, as for anything unseen).
+
+    def import_shipped_scenarios(self, shipped: Sequence[LoadedScenario]) -> None:
+        """Give every shipped text not yet in the library the next version number of its scenario,
+        and publish it unless a person published or withdrew that scenario since the coach last did."""
+        ...
+
+    def save_scenario_draft(
+        self, viewer: User, scenario_id: str, title: str, text: str, note: str, base_number: int | None
+    ) -> SavedDraft:
+        """Save a text as the scenario's next version (it need not be valid). `base_number` is the
+        newest version the editor started from (None: a new scenario); Conflict if the scenario has
+        moved on since. Saving a text already saved returns that version unchanged."""
+        ...
+
+    def publish_scenario_version(self, viewer: User, version_id: int) -> None:
+        """Make a saved version the one trainees practise. Whether it is fit to publish is for the
+        caller to check (coach.catalogue.publish)."""
+        ...
+
+    def withdraw_scenario(self, viewer: User, scenario_id: str) -> None:
+        """Trainees no longer see the scenario; their attempts on it stay."""
+        ...
+
+    def published_scenario_versions(self, viewer: User) -> list[ScenarioVersion]:
+        """What trainees practise, one version per scenario, by title."""
+        ...
+
+    def list_scenarios(self, viewer: User) -> list[ScenarioEntry]:
+        """Every scenario with a saved version, by title."""
+        ...
+
+    def scenario_history(self, viewer: User, scenario_id: str) -> ScenarioHistory: ...
 
     # -- attempts -------------------------------------------------------------------
     def start_attempt(self, owner: User, version: ScenarioVersion, mode: str) -> str: ...

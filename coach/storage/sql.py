@@ -51,6 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.elements import ColumnElement
 
 from coach.events import EVENT_ADAPTER, _Event
@@ -61,7 +62,11 @@ from coach.storage import (
     AttemptSummary,
     Conflict,
     NotFound,
+    Publication,
     Role,
+    SavedDraft,
+    ScenarioEntry,
+    ScenarioHistory,
     ScenarioVersion,
     StoredAttempt,
     TooManyAttempts,
@@ -138,6 +143,26 @@ scenario_versions = Table(
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # set when the text is saved into the scenario's history (schema version 2); a text only
+    # played from the workbench keeps them null
+    Column("number", Integer),
+    Column("author_id", Integer, ForeignKey("users.id")),
+    Column("note", Text),
+    Column("saved_at", UtcDateTime),
+    Index("scenario_versions_by_number", "scenario_id", "number", unique=True),
+)
+
+# What trainees practise, as a log: the newest row of a scenario says which version is published,
+# or (version_id null) that it was withdrawn. by_id null: the coach publishing a shipped scenario.
+scenario_publications = Table(
+    "scenario_publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scenario_id", String(100), nullable=False),
+    Column("version_id", Integer, ForeignKey("scenario_versions.id")),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by_id", Integer, ForeignKey("users.id")),
+    Index("scenario_publications_by_scenario", "scenario_id", "id"),
 )
 
 attempts = Table(
@@ -179,10 +204,27 @@ attempt_rule_results = Table(
     Index("rule_results_by_code", "code", "verdict"),  # the coordinator's per-rule counts
 )
 
+
+
 # Schema versions. Version 1 is `metadata` as first released, made by create_all. A later change
 # edits the tables above and appends the function that upgrades an existing database to it;
 # a fresh database is created from `metadata` at the latest version directly.
-UPGRADES: tuple[Callable[[Connection], None], ...] = ()  # UPGRADES[n - 1] takes version n to n + 1
+
+
+def _add_scenario_catalogue(conn: Connection) -> None:
+    """Version 2: scenario versions get a number, an author and a note; publications are logged."""
+    columns = scenario_versions.c
+    for column in (columns.number, columns.author_id, columns.note, columns.saved_at):
+        spec = CreateColumn(column).compile(dialect=conn.dialect)
+        references = " REFERENCES users (id)" if column is columns.author_id else ""
+        conn.exec_driver_sql(f"ALTER TABLE scenario_versions ADD COLUMN {spec}{references}")
+    next(index for index in scenario_versions.indexes if index.name == "scenario_versions_by_number").create(conn)
+    scenario_publications.create(conn)
+
+
+UPGRADES: tuple[Callable[[Connection], None], ...] = (  # UPGRADES[n - 1] takes version n to n + 1
+    _add_scenario_catalogue,
+)
 
 
 def schema_head() -> int:
@@ -197,12 +239,23 @@ _USER_COLUMNS = (
     users.c.id, users.c.username, users.c.display_name, users.c.role,
     users.c.disabled, users.c.cohort, users.c.created_at,
 )
-_VERSION_COLUMNS = (
+_authors = users.alias("authors")
+# Labels match ScenarioVersion's fields.
+_VERSIONS = select(
     scenario_versions.c.id, scenario_versions.c.scenario_id, scenario_versions.c.content_hash,
     scenario_versions.c.title, scenario_versions.c.text, scenario_versions.c.created_at,
-)
+    scenario_versions.c.number, _authors.c.username.label("author"), scenario_versions.c.note,
+    scenario_versions.c.saved_at,
+).select_from(scenario_versions.outerjoin(_authors, _authors.c.id == scenario_versions.c.author_id))
+SHIPPED_NOTE = "Shipped with the coach"
+NOTE_LENGTH = 500
 _EVENT_COUNT = (
     select(func.count()).where(attempt_events.c.attempt_id == attempts.c.id).scalar_subquery()
+)
+# Attempts with their owner and the scenario version played. The join conditions are spelled out:
+# scenario_versions refers to users too (its author).
+ATTEMPTS_WITH_OWNER_AND_VERSION = attempts.join(users, users.c.id == attempts.c.owner_id).join(
+    scenario_versions, scenario_versions.c.id == attempts.c.version_id
 )
 # Labels match AttemptSummary's fields.
 _SUMMARIES = select(
@@ -212,6 +265,7 @@ _SUMMARIES = select(
     scenario_versions.c.scenario_id,
     scenario_versions.c.title.label("scenario_title"),
     attempts.c.version_id,
+    scenario_versions.c.number.label("version_number"),
     scenario_versions.c.content_hash,
     attempts.c.mode,
     attempts.c.started_at,
@@ -221,7 +275,29 @@ _SUMMARIES = select(
     attempts.c.passed,
     attempts.c.outcome,
     attempts.c.ruleset_version,
-).select_from(attempts.join(users).join(scenario_versions))
+).select_from(ATTEMPTS_WITH_OWNER_AND_VERSION)
+
+
+_STARTUP_LOCK = 0x636F616368  # "coach": PostgreSQL advisory lock for the schema and the shipped scenarios
+
+
+def _current_publications() -> Any:
+    """Per scenario, the version trainees practise now (scenarios withdrawn last have none)."""
+    last = (
+        select(func.max(scenario_publications.c.id).label("id"))
+        .group_by(scenario_publications.c.scenario_id)
+        .scalar_subquery()
+    )
+    return (
+        select(scenario_publications.c.scenario_id, scenario_publications.c.version_id)
+        .where(scenario_publications.c.id.in_(last), scenario_publications.c.version_id.is_not(None))
+        .subquery("current_publications")
+    )
+
+
+def _version_of(row: Row[Any]) -> ScenarioVersion:
+    """A ScenarioVersion from a row of _VERSIONS, whatever other columns the row has."""
+    return ScenarioVersion(**{name: row._mapping[name] for name in ScenarioVersion.__slots__})
 
 
 def _now() -> datetime:
@@ -429,17 +505,229 @@ class SqlStore:
             conn.execute(
                 dialect_insert(scenario_versions).values(values).on_conflict_do_nothing(index_elements=["content_hash"])
             )
-            row = conn.execute(
-                select(*_VERSION_COLUMNS).where(scenario_versions.c.content_hash == loaded.content_hash)
-            ).one()
-        return ScenarioVersion(**row._mapping)
+            row = conn.execute(_VERSIONS.where(scenario_versions.c.content_hash == loaded.content_hash)).one()
+        return _version_of(row)
 
     def get_scenario_version(self, version_id: int) -> ScenarioVersion:
         with self._read() as conn:
-            row = conn.execute(select(*_VERSION_COLUMNS).where(scenario_versions.c.id == version_id)).one_or_none()
+            row = conn.execute(_VERSIONS.where(scenario_versions.c.id == version_id)).one_or_none()
         if row is None:
             raise NotFound(f"There is no scenario version {version_id}.")
-        return ScenarioVersion(**row._mapping)
+        return _version_of(row)
+
+    # -- the scenario library ---------------------------------------------------------
+
+    def import_shipped_scenarios(self, shipped: Sequence[LoadedScenario]) -> None:
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                # app instances starting together: one imports, the others then find it done
+                conn.execute(select(func.pg_advisory_xact_lock(_STARTUP_LOCK)))
+            for loaded in shipped:
+                found = conn.execute(
+                    select(scenario_versions.c.id, scenario_versions.c.number)
+                    .where(scenario_versions.c.content_hash == loaded.content_hash)
+                ).one_or_none()
+                if found is not None and found.number is not None:
+                    continue
+                scenario_id = loaded.scenario.id
+                numbered = {
+                    "number": (self._latest_number(conn, scenario_id) or 0) + 1,
+                    "author_id": None, "note": SHIPPED_NOTE, "saved_at": _now(),
+                }
+                version_id = self._number_version(conn, found, loaded.scenario.title, loaded.text, scenario_id,
+                                                  loaded.content_hash, numbered)
+                last = self._last_publication(conn, scenario_id)
+                # a person who published or withdrew the scenario has taken charge of it
+                if last is None or (last.by_id is None and last.version_id is not None):
+                    conn.execute(insert(scenario_publications).values(
+                        scenario_id=scenario_id, version_id=version_id, at=_now(), by_id=None))
+
+    def save_scenario_draft(
+        self, viewer: User, scenario_id: str, title: str, text: str, note: str, base_number: int | None
+    ) -> SavedDraft:
+        content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        try:
+            with self._write() as conn:
+                self._require_editor(conn, viewer)
+                found = conn.execute(
+                    select(scenario_versions.c.id, scenario_versions.c.number)
+                    .where(scenario_versions.c.content_hash == content_hash)
+                ).one_or_none()
+                if found is not None and found.number is not None:
+                    return SavedDraft(self._version(conn, found.id), created=False)
+                latest = self._latest_number(conn, scenario_id)
+                if latest != base_number:
+                    raise Conflict(self._moved_on(conn, scenario_id, latest, base_number))
+                numbered = {
+                    "number": (latest or 0) + 1, "author_id": viewer.id,
+                    "note": note.strip()[:NOTE_LENGTH] or None, "saved_at": _now(),
+                }
+                version_id = self._number_version(conn, found, title, text, scenario_id, content_hash, numbered)
+                return SavedDraft(self._version(conn, version_id), created=True)
+        except IntegrityError:  # another save of this scenario won the race for the number
+            raise Conflict(f"Someone saved '{scenario_id}' at the same moment: open its newest version.") from None
+
+    def publish_scenario_version(self, viewer: User, version_id: int) -> None:
+        with self._write() as conn:
+            self._require_editor(conn, viewer)
+            row = conn.execute(
+                select(scenario_versions.c.scenario_id, scenario_versions.c.number)
+                .where(scenario_versions.c.id == version_id)
+            ).one_or_none()
+            if row is None or row.number is None:
+                raise NotFound("There is no such saved scenario version.")
+            last = self._last_publication(conn, row.scenario_id)
+            if last is None or last.version_id != version_id:
+                conn.execute(insert(scenario_publications).values(
+                    scenario_id=row.scenario_id, version_id=version_id, at=_now(), by_id=viewer.id))
+
+    def withdraw_scenario(self, viewer: User, scenario_id: str) -> None:
+        with self._write() as conn:
+            self._require_editor(conn, viewer)
+            if self._latest_number(conn, scenario_id) is None:
+                raise NotFound(f"There is no scenario '{scenario_id}'.")
+            last = self._last_publication(conn, scenario_id)
+            if last is not None and last.version_id is not None:
+                conn.execute(insert(scenario_publications).values(
+                    scenario_id=scenario_id, version_id=None, at=_now(), by_id=viewer.id))
+
+    def published_scenario_versions(self, viewer: User) -> list[ScenarioVersion]:
+        with self._read() as conn:
+            if self._role_of(conn, viewer) is None:
+                return []
+            current = _current_publications()
+            rows = conn.execute(
+                _VERSIONS.join(current, current.c.version_id == scenario_versions.c.id)
+                .order_by(scenario_versions.c.title, scenario_versions.c.scenario_id)
+            )
+            return [_version_of(row) for row in rows]
+
+    def list_scenarios(self, viewer: User) -> list[ScenarioEntry]:
+        with self._read() as conn:
+            self._require_editor(conn, viewer)
+            counts = (
+                select(
+                    scenario_versions.c.scenario_id,
+                    func.max(scenario_versions.c.number).label("latest"),
+                    func.count(scenario_versions.c.number).label("count"),
+                )
+                .where(scenario_versions.c.number.is_not(None))
+                .group_by(scenario_versions.c.scenario_id)
+                .subquery()
+            )
+            latest = {
+                row.scenario_id: (_version_of(row), row.count)
+                for row in conn.execute(
+                    _VERSIONS.add_columns(counts.c.count).join(
+                        counts,
+                        (counts.c.scenario_id == scenario_versions.c.scenario_id)
+                        & (counts.c.latest == scenario_versions.c.number),
+                    )
+                )
+            }
+            current = _current_publications()
+            published = {
+                row.scenario_id: _version_of(row)
+                for row in conn.execute(_VERSIONS.join(current, current.c.version_id == scenario_versions.c.id))
+            }
+            ever = set(conn.execute(
+                select(scenario_publications.c.scenario_id).where(scenario_publications.c.version_id.is_not(None))
+                .distinct()
+            ).scalars())
+        entries = [
+            ScenarioEntry(scenario_id, version, published.get(scenario_id), scenario_id in ever, count)
+            for scenario_id, (version, count) in latest.items()
+        ]
+        return sorted(entries, key=lambda entry: (entry.latest.title.casefold(), entry.scenario_id))
+
+    def scenario_history(self, viewer: User, scenario_id: str) -> ScenarioHistory:
+        with self._read() as conn:
+            self._require_editor(conn, viewer)
+            versions = tuple(
+                _version_of(row)
+                for row in conn.execute(
+                    _VERSIONS.where(scenario_versions.c.scenario_id == scenario_id, scenario_versions.c.number.is_not(None))
+                    .order_by(scenario_versions.c.number.desc())
+                )
+            )
+            if not versions:
+                raise NotFound(f"There is no scenario '{scenario_id}'.")
+            publishers = users.alias("publishers")
+            publications = tuple(
+                Publication(version_number=row.number, at=row.at, by=row.username)
+                for row in conn.execute(
+                    select(scenario_versions.c.number, scenario_publications.c.at, publishers.c.username)
+                    .select_from(
+                        scenario_publications
+                        .outerjoin(scenario_versions, scenario_versions.c.id == scenario_publications.c.version_id)
+                        .outerjoin(publishers, publishers.c.id == scenario_publications.c.by_id)
+                    )
+                    .where(scenario_publications.c.scenario_id == scenario_id)
+                    .order_by(scenario_publications.c.id)
+                )
+            )
+            attempts_by_number = dict(conn.execute(
+                select(scenario_versions.c.number, func.count())
+                .select_from(attempts.join(scenario_versions))
+                .where(scenario_versions.c.scenario_id == scenario_id, scenario_versions.c.number.is_not(None))
+                .group_by(scenario_versions.c.number)
+            ).all())
+        return ScenarioHistory(
+            scenario_id=scenario_id,
+            versions=versions,
+            publications=publications,
+            published_number=publications[-1].version_number if publications else None,
+            attempts_by_number=attempts_by_number,
+        )
+
+    @staticmethod
+    def _version(conn: Connection, version_id: int) -> ScenarioVersion:
+        return _version_of(conn.execute(_VERSIONS.where(scenario_versions.c.id == version_id)).one())
+
+    @staticmethod
+    def _latest_number(conn: Connection, scenario_id: str) -> int | None:
+        return conn.execute(
+            select(func.max(scenario_versions.c.number)).where(scenario_versions.c.scenario_id == scenario_id)
+        ).scalar_one()
+
+    @staticmethod
+    def _last_publication(conn: Connection, scenario_id: str) -> Row[Any] | None:
+        return conn.execute(
+            select(scenario_publications.c.version_id, scenario_publications.c.by_id)
+            .where(scenario_publications.c.scenario_id == scenario_id)
+            .order_by(scenario_publications.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+
+    @staticmethod
+    def _number_version(
+        conn: Connection, found: Row[Any] | None, title: str, text: str, scenario_id: str, content_hash: str,
+        numbered: dict[str, Any],
+    ) -> int:
+        """Give a text its place in the history: the row it was played as, or a new one."""
+        if found is not None:
+            conn.execute(update(scenario_versions).where(scenario_versions.c.id == found.id).values(numbered))
+            return found.id
+        return conn.execute(
+            insert(scenario_versions)
+            .values(scenario_id=scenario_id, content_hash=content_hash, title=title, text=text, created_at=_now(),
+                    **numbered)
+            .returning(scenario_versions.c.id)
+        ).scalar_one()
+
+    def _moved_on(self, conn: Connection, scenario_id: str, latest: int | None, base_number: int | None) -> str:
+        if latest is None:
+            return f"There is no scenario '{scenario_id}' any more to save a version {base_number + 1} of."
+        newest = conn.execute(
+            _VERSIONS.where(scenario_versions.c.scenario_id == scenario_id, scenario_versions.c.number == latest)
+        ).one()
+        by = newest.author or "the coach"
+        when = f"{newest.saved_at:%Y-%m-%d %H:%M} UTC"
+        if base_number is None:
+            return (f"A scenario with the id '{scenario_id}' exists already (version {latest}, saved by {by} on "
+                    f"{when}). Give yours another id, or save it as that scenario's next version.")
+        return (f"Version {latest} of '{scenario_id}' was saved by {by} on {when}, after the version {base_number} "
+                f"you started from. Open version {latest} to see what changed, or save yours as the next version.")
 
     # -- attempts -------------------------------------------------------------------
 
@@ -538,11 +826,23 @@ class SqlStore:
         ).one_or_none() is not None
 
     @staticmethod
-    def _visible_to(conn: Connection, viewer: User) -> ColumnElement[bool]:
-        """Which attempts the viewer may see: a coordinator all, others their own, a disabled account none."""
+    def _role_of(conn: Connection, viewer: User) -> Role | None:
+        """The viewer's role now; None for a disabled or deleted account."""
         role = conn.execute(
             select(users.c.role).where(users.c.id == viewer.id, users.c.disabled.is_(False))
         ).scalar_one_or_none()
+        return None if role is None else Role(role)
+
+    @classmethod
+    def _require_editor(cls, conn: Connection, viewer: User) -> None:
+        """Drafts, histories, saving and publishing are for trainers and coordinators."""
+        if cls._role_of(conn, viewer) not in (Role.TRAINER, Role.COORDINATOR):
+            raise NotFound("There is no such scenario.")
+
+    @classmethod
+    def _visible_to(cls, conn: Connection, viewer: User) -> ColumnElement[bool]:
+        """Which attempts the viewer may see: a coordinator all, others their own, a disabled account none."""
+        role = cls._role_of(conn, viewer)
         if role is None:
             return false()
         if role == Role.COORDINATOR:
@@ -577,10 +877,7 @@ class SqlStore:
         Reports cover every trainee's work, so anyone else, a disabled coordinator included,
         gets NotFound, like any record they may not see."""
         with self._read() as conn:
-            role = conn.execute(
-                select(users.c.role).where(users.c.id == viewer.id, users.c.disabled.is_(False))
-            ).scalar_one_or_none()
-            if role != Role.COORDINATOR:
+            if self._role_of(conn, viewer) is not Role.COORDINATOR:
                 raise NotFound("There is no such report.")
             yield conn
 
@@ -642,7 +939,7 @@ def _migrate(store: SqlStore) -> None:
     with store._write() as conn:
         if conn.dialect.name == "postgresql":
             # app instances starting together: one creates or upgrades, the others then find it done
-            conn.execute(select(func.pg_advisory_xact_lock(0x636F616368)))  # "coach"
+            conn.execute(select(func.pg_advisory_xact_lock(_STARTUP_LOCK)))
         if not inspect(conn).has_table(schema_version.name):
             metadata.create_all(conn)
             conn.execute(insert(schema_version).values(version=schema_head()))

@@ -487,7 +487,8 @@ def test_reopening_keeps_everything(store_url: str, scenario: tuple[LoadedScenar
 def test_an_existing_database_is_upgraded_in_order(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    open_store(store_url).close()  # a database at version 1
+    monkeypatch.setattr(sql, "UPGRADES", ())
+    open_store(store_url).close()  # a database at version 1 of this test's history
     ran: list[str] = []
 
     def add_column(conn) -> None:  # what a real upgrade does
