@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import app_store, require_role
+from app_pages.ui import app_store, require_role, version_label
 from coach.storage import Role
 
 user = require_role(Role.TRAINEE, Role.TRAINER, Role.COORDINATOR)
@@ -19,6 +19,7 @@ table = pd.DataFrame(
     {
         "Trainee": [s.owner_username for s in summaries],
         "Scenario": [s.scenario_title for s in summaries],
+        "Version": [version_label(s) for s in summaries],
         "Mode": [s.mode for s in summaries],
         "Started (UTC)": [s.started_at.replace(tzinfo=None) for s in summaries],
         "Finished (UTC)": [s.finished_at.replace(tzinfo=None) if s.finished_at else None for s in summaries],

@@ -12,11 +12,12 @@ from app_pages.ui import (
     escape_markdown,
     require_role,
     resume_attempt,
-    scenario_library,
+    published_scenarios,
     show_attempt,
 )
 from coach.attempt import Attempt, Mode
 from coach.events import AgentRoom, Im, PatronSays, StaffSays, _Event
+from coach.scenario import LoadedScenario
 from coach.scenario import Role as ChatRole
 from coach.scenario import Status
 from coach.scoring import RULESET_VERSION
@@ -71,9 +72,8 @@ def reload_from_store(place: str = "chat") -> None:
     st.session_state.console_notices = [(place, "refused", "this chat went on in another tab; it has been reloaded")]
 
 
-def start_attempt() -> None:
-    loaded = scenario_library().get(st.session_state.console_pick)
-    begin_attempt(loaded, Mode(st.session_state.console_pick_mode), current_user())
+def start_attempt(choices: dict[str, LoadedScenario]) -> None:
+    begin_attempt(choices[st.session_state.console_pick], Mode(st.session_state.console_pick_mode), current_user())
 
 
 def send_message() -> None:
@@ -163,26 +163,25 @@ def finish() -> None:
 # -- the page ---------------------------------------------------------------------------
 
 
-def scenario_picker() -> None:
+def scenario_picker(user: User) -> None:
     st.title("Practice a chat")
-    library = scenario_library()
-    choices = {loaded.scenario.id: loaded.scenario for loaded in library.playable()}
+    choices = {loaded.scenario.id: loaded for loaded in published_scenarios(user)}
     if not choices:
-        st.error("No playable scenarios are installed.")
+        st.error("No scenario is published yet: a trainer publishes them from the Workbench.")
         return
-    st.selectbox(
-        "Scenario",
-        list(choices),
-        format_func=lambda key: f"{choices[key].title} ({'you receive a transfer' if choices[key].role is ChatRole.RECEIVER else 'you take the chat'})",
-        key="console_pick",
-    )
+
+    def label(key: str) -> str:
+        scenario = choices[key].scenario
+        return f"{scenario.title} ({'you receive a transfer' if scenario.role is ChatRole.RECEIVER else 'you take the chat'})"
+
+    st.selectbox("Scenario", list(choices), format_func=label, key="console_pick")
     st.radio(
         "Mode",
         [Mode.PRACTICE.value, Mode.ASSESSMENT.value],
         format_func=lambda value: {"practice": "Practice: hints right after a mistake", "assessment": "Assessment: no hints until the scorecard"}[value],
         key="console_pick_mode",
     )
-    st.button("Start chat", type="primary", on_click=start_attempt, key="console_start")
+    st.button("Start chat", type="primary", on_click=start_attempt, args=(choices,), key="console_start")
 
 
 @st.fragment(run_every=1.0)
@@ -419,7 +418,7 @@ if st.session_state.console_show_scorecard:
     st.switch_page("app_pages/scorecard.py", query_params={"attempt": finished_id})
 open_from_url(user)
 if st.session_state.console_attempt is None:
-    scenario_picker()
+    scenario_picker(user)
     unfinished_attempts(user)
 else:
     console()

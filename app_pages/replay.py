@@ -12,6 +12,7 @@ from app_pages.ui import (
     require_role,
     show_pinned_line,
     verdict_pins,
+    version_label,
 )
 from coach.rules import Outcome
 from coach.scoring import score
@@ -37,7 +38,7 @@ lines = lines_of(scenario, events)
 pins = verdict_pins(card)
 
 st.title(f"Replay: {scenario.title}")
-st.caption(f"{escape_markdown(stored.summary.owner_username)} · score "
+st.caption(f"{escape_markdown(stored.summary.owner_username)} · {version_label(stored.summary)} · score "
            f"{'–' if card.score is None else card.score} · {'passed' if card.passed else 'not passed'}")
 step = st.slider("Step", 1, len(events), len(events), key="replay_step") if len(events) > 1 else 1
 shown, decided = st.columns([3, 2], gap="large")

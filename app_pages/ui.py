@@ -7,11 +7,13 @@ import re
 import streamlit as st
 
 from coach.attempt import Attempt, Mode
+from coach.catalogue import CheckedText, check_text, import_shipped
 from coach.library import ScenarioLibrary
+from coach.problems import BadInput
 from coach.rules import Outcome
-from coach.scenario import LoadedScenario, parse_scenario
+from coach.scenario import LoadedScenario
 from coach.scoring import Scorecard
-from coach.storage import Role, Store, StoredAttempt, User
+from coach.storage import AttemptSummary, Role, Store, StoredAttempt, User
 from coach.storage.config import default_database_url
 from coach.storage.sql import open_store
 from coach.transcript_view import Line, LineKind
@@ -33,6 +35,15 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_notes": "",
     "console_email": "",
     "scorecard_try_again": None,  # Try again was pressed: the new attempt's id, to open in the console
+    "workbench_text": "",  # the YAML being edited
+    "workbench_base": None,  # coach.catalogue.EditorBase: the saved version the text was opened from
+    "workbench_note": "",  # what changed, saved with the version
+    "workbench_notice": None,  # ("success" | "error", message) after Save or Publish
+    "workbench_conflict": None,  # why a save was refused: someone saved a newer version, or the id is taken
+    "workbench_upload_problem": None,
+    "workbench_play": None,  # Play was pressed: the new attempt's id, to open in the console
+    "scenarios_open_version": None,  # Open in the workbench was pressed: that version's id
+    "scenarios_notice": None,  # ("success" | "error", message) after Publish or Withdraw
 }
 
 VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}
@@ -60,8 +71,11 @@ def database_url() -> str:
 
 @st.cache_resource
 def open_app_store(url: str) -> Store:
-    """One store per database; its engine and connection pool are thread-safe."""
-    return open_store(url)
+    """One store per database; its engine and connection pool are thread-safe. The shipped
+    scenarios join the database's library on the way (new ones published)."""
+    store = open_store(url)
+    import_shipped(store, shipped_scenarios())
+    return store
 
 
 def app_store() -> Store:
@@ -128,13 +142,28 @@ def show_attempt(attempt: Attempt) -> None:
 
 def loaded_version(stored: StoredAttempt) -> LoadedScenario:
     """The exact scenario text an attempt was played on."""
-    return parsed_scenario(stored.scenario_text, f"{stored.summary.scenario_id} (version {stored.summary.version_id})")
+    checked = checked_scenario(stored.scenario_text)
+    if checked.loaded is None:
+        raise BadInput(checked.problems)
+    return checked.loaded
 
 
-@st.cache_resource(max_entries=64)
-def parsed_scenario(text: str, name: str) -> LoadedScenario:
-    """Parsing YAML safely is slow and a version's text never changes; the result is immutable."""
-    return parse_scenario(text, name)
+@st.cache_resource(max_entries=256)
+def checked_scenario(text: str) -> CheckedText:
+    """A scenario text validated. Parsing YAML safely is slow (tens of ms) and a text never
+    changes, so each is parsed once per process; the result is immutable."""
+    return check_text(text, "scenario.yaml")
+
+
+def published_scenarios(user: User) -> list[LoadedScenario]:
+    """What trainees practise, by title (a published version that no longer loads is left out)."""
+    found = (checked_scenario(version.text).loaded for version in app_store().published_scenario_versions(user))
+    return [loaded for loaded in found if loaded is not None]
+
+
+def version_label(summary: AttemptSummary) -> str:
+    """Which version of its scenario an attempt was played on."""
+    return "unsaved draft" if summary.version_number is None else f"v{summary.version_number}"
 
 
 def resume_attempt(stored: StoredAttempt, user: User) -> Attempt:
@@ -145,8 +174,8 @@ def resume_attempt(stored: StoredAttempt, user: User) -> Attempt:
 
 
 @st.cache_resource
-def scenario_library() -> ScenarioLibrary:
-    """The shipped scenarios; immutable, so one instance serves every session."""
+def shipped_scenarios() -> ScenarioLibrary:
+    """The scenarios shipped under scenarios/; immutable, so one instance serves every session."""
     return ScenarioLibrary()
 
 

@@ -1,4 +1,5 @@
-"""The trainer's workbench: write or upload a scenario, see it validated by line, autoplay it, play it."""
+"""The trainer's workbench: write, open or upload a scenario, see it validated by line, autoplay it,
+play it, save it as a new version and publish it."""
 
 from __future__ import annotations
 
@@ -7,27 +8,47 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import begin_attempt, require_role, scenario_library
+from app_pages.ui import app_store, begin_attempt, checked_scenario, require_role
 from coach.attempt import Mode
+from coach.catalogue import (
+    DraftProblem,
+    EditorBase,
+    NotPublishable,
+    draft_identity,
+    publication_problems,
+    publish,
+    save_draft,
+)
 from coach.coverage import scenario_coverage
-from coach.problems import BadInput
-from coach.scenario import LoadedScenario, parse_scenario
+from coach.scenario import LoadedScenario
 from coach.scoring import matcher_for, score
 from coach.simulator import ActionRefused, play_walkthrough
-from coach.storage import Role
+from coach.storage import Conflict, NotFound, Role, ScenarioVersion, User
 from coach.yamlsafe import MAX_BYTES
 
 TEMPLATE = (Path(__file__).resolve().parent.parent / "coach" / "scenario_template.yaml").read_text(encoding="utf-8")
 
 
+# -- actions (callbacks run before the page is drawn again) ---------------------------
+
+
+def start_editing(text: str, base: EditorBase | None) -> None:
+    st.session_state.workbench_text = text
+    st.session_state.workbench_base = base
+    st.session_state.workbench_conflict = None
+    st.session_state.workbench_notice = None
+
+
 def load_template() -> None:
-    st.session_state.workbench_text = TEMPLATE
+    start_editing(TEMPLATE, None)
 
 
-def load_existing() -> None:
-    chosen = scenario_library().get(st.session_state.workbench_existing)
-    if chosen is not None:
-        st.session_state.workbench_text = chosen.text
+def open_scenario(user: User) -> None:
+    scenario_id = st.session_state.workbench_open
+    if scenario_id is None:
+        return
+    newest = app_store().scenario_history(user, scenario_id).versions[0]
+    start_editing(newest.text, EditorBase(scenario_id, newest.number))
 
 
 def load_upload() -> None:
@@ -38,33 +59,132 @@ def load_upload() -> None:
         st.session_state.workbench_upload_problem = f"{upload.name} is larger than {MAX_BYTES // 1024} KiB"
         return
     try:
-        st.session_state.workbench_text = upload.getvalue().decode("utf-8")
-        st.session_state.workbench_upload_problem = None
+        text = upload.getvalue().decode("utf-8")
     except UnicodeDecodeError:
         st.session_state.workbench_upload_problem = f"{upload.name} is not UTF-8 text"
+        return
+    st.session_state.workbench_upload_problem = None
+    start_editing(text, None)  # saving an upload of an existing scenario asks first
 
 
-def play_draft(loaded: LoadedScenario) -> None:
+def keep_edit() -> None:
+    st.session_state.workbench_text = st.session_state.workbench_editor
+
+
+def save(user: User, anyway: bool = False) -> ScenarioVersion | None:
+    """Save the text as the next version; None if it was refused (the reason is on the page)."""
+    text = st.session_state.workbench_text
+    base = st.session_state.workbench_base
+    store = app_store()
+    try:
+        if anyway:  # on top of whatever is newest now
+            scenario_id = draft_identity(text)[0]
+            base = EditorBase(scenario_id, store.scenario_history(user, scenario_id).versions[0].number)
+        saved = save_draft(store, user, text, st.session_state.workbench_note, base)
+    except DraftProblem as problem:
+        st.session_state.workbench_notice = ("error", str(problem))
+        return None
+    except Conflict as conflict:
+        st.session_state.workbench_conflict = str(conflict)
+        st.session_state.workbench_notice = None
+        return None
+    version = saved.version
+    st.session_state.workbench_base = EditorBase(version.scenario_id, version.number)
+    st.session_state.workbench_conflict = None
+    st.session_state.workbench_note = ""
+    st.session_state.workbench_notice = (
+        "success",
+        f"Saved as version {version.number} of {version.scenario_id}." if saved.created
+        else f"Nothing changed: this is version {version.number} of {version.scenario_id}, saved before.",
+    )
+    return version
+
+
+def save_and_publish(user: User) -> None:
+    version = save(user)
+    if version is None:
+        return
+    try:
+        publish(app_store(), user, version)
+    except NotPublishable as refused:
+        st.session_state.workbench_notice = ("error", f"Saved as version {version.number}, but not published: "
+                                             + "; ".join(refused.problems))
+        return
+    st.session_state.workbench_notice = ("success", f"Version {version.number} of {version.scenario_id} is saved and "
+                                         "published: trainees practise it from now on.")
+
+
+def play_draft(loaded: LoadedScenario, user: User) -> None:
     st.session_state.workbench_play = begin_attempt(loaded, Mode.PRACTICE, user)
+
+
+# -- the page ---------------------------------------------------------------------------
+
+
+def starting_points(user: User) -> None:
+    start, existing, upload = st.columns(3)
+    start.button("Start from the template", on_click=load_template, key="workbench_template")
+    with existing:
+        titles = {entry.scenario_id: entry.latest.title for entry in app_store().list_scenarios(user)}
+        st.selectbox("Open a scenario (its newest version)", list(titles), format_func=titles.get, index=None,
+                     key="workbench_open", on_change=open_scenario, args=(user,), placeholder="from the library")
+    upload.file_uploader("Upload a YAML file", type=["yaml", "yml"], key="workbench_upload", on_change=load_upload)
+    if st.session_state.workbench_upload_problem:
+        st.error(st.session_state.workbench_upload_problem)
+
+
+def what_is_edited(text: str) -> None:
+    """Which scenario and version a save would make, so nobody overwrites a scenario by surprise."""
+    base = st.session_state.workbench_base
+    try:
+        scenario_id = draft_identity(text)[0]
+    except DraftProblem:
+        scenario_id = None
+    if base is None:
+        st.caption(f"A new scenario{f' ({scenario_id})' if scenario_id else ''}: saving makes its version 1.")
+    elif scenario_id == base.scenario_id:
+        st.caption(f"Editing version {base.number} of {base.scenario_id}: saving makes version {base.number + 1}.")
+    else:
+        st.caption(f"The id is no longer {base.scenario_id}: saving makes a new scenario"
+                   f"{f' ({scenario_id})' if scenario_id else ''}, and {base.scenario_id} stays as it is.")
 
 
 def validate(text: str) -> LoadedScenario | None:
     """Show every problem by line; return the scenario when it is valid."""
-    try:
-        loaded = parse_scenario(text, "draft.yaml")
-    except BadInput as bad:
-        st.error(f"{len(bad.problems)} problem(s) to fix:")
-        for problem in bad.problems:
+    checked = checked_scenario(text)
+    if checked.loaded is None:
+        st.error(f"{len(checked.problems)} problem(s) to fix:")
+        for problem in checked.problems:
             where = f"line {problem.line}, column {problem.column}: " if problem.line else ""
             st.text(f"{where}{problem.message}")
         return None
-    if loaded.scenario.script is None:
+    if checked.loaded.scenario.script is None:
         st.warning("Valid for scoring, but it has no `script`, so it cannot be played.")
-    elif "ideal" not in loaded.scenario.walkthroughs:
+    elif "ideal" not in checked.loaded.scenario.walkthroughs:
         st.warning("Valid, but it has no `ideal` walkthrough to autoplay.")
     else:
         st.success("Valid and playable.")
-    return loaded
+    return checked.loaded
+
+
+def save_and_publish_buttons(user: User, loaded: LoadedScenario | None) -> None:
+    st.text_input("What changed (saved with the version)", key="workbench_note", max_chars=500)
+    problems = ["it does not load"] if loaded is None else publication_problems(loaded)
+    save_button, publish_button = st.columns(2)
+    save_button.button("Save draft", on_click=save, args=(user,), key="workbench_save",
+                       help="Saves a new version, even one with problems; trainees do not see it.")
+    publish_button.button("Save and publish", type="primary", on_click=save_and_publish, args=(user,),
+                          key="workbench_publish", disabled=bool(problems),
+                          help="Trainees practise the published version of each scenario.")
+    if problems:
+        st.caption("To publish, fix this: " + "; ".join(problems) + ".")
+    if st.session_state.workbench_conflict:
+        st.warning(st.session_state.workbench_conflict)
+        st.button("Save as its next version anyway", on_click=save, args=(user, True), key="workbench_save_anyway")
+    if st.session_state.workbench_notice:  # shown once, after the action that caused it
+        kind, message = st.session_state.workbench_notice
+        st.session_state.workbench_notice = None
+        (st.success if kind == "success" else st.error)(message)
 
 
 def autoplay(loaded: LoadedScenario) -> None:
@@ -98,31 +218,32 @@ def autoplay(loaded: LoadedScenario) -> None:
 
 
 user = require_role(Role.TRAINER, Role.COORDINATOR)
-if st.session_state.get("workbench_play"):
+if st.session_state.workbench_play:
     attempt_id = st.session_state.workbench_play
     st.session_state.workbench_play = None
     st.switch_page("app_pages/console.py", query_params={"attempt": attempt_id})
 
 st.title("Scenario workbench")
 st.caption("Write a scenario in YAML (docs/scenarios.md explains every key), see it checked line by line, "
-           "autoplay its walkthroughs, then play it yourself.")
-start, existing, upload = st.columns(3)
-start.button("Start from the template", on_click=load_template, key="workbench_template")
-with existing:
-    choices = {loaded.scenario.id: loaded.scenario.title for loaded in scenario_library().playable()}
-    st.selectbox("Edit a copy of", list(choices), format_func=choices.get, index=None, key="workbench_existing",
-                 on_change=load_existing, placeholder="a shipped scenario")
-upload.file_uploader("Upload a YAML file", type=["yaml", "yml"], key="workbench_upload", on_change=load_upload)
-if st.session_state.get("workbench_upload_problem"):
-    st.error(st.session_state.workbench_upload_problem)
+           "autoplay its walkthroughs, play it yourself, then save it and publish it for trainees.")
+try:
+    starting_points(user)
+except NotFound:  # the account lost the trainer role meanwhile
+    st.error("The scenario library is not available to you.")
+    st.stop()
 
-text = st.text_area("Scenario (YAML)", key="workbench_text", height=480)
+text = st.session_state.workbench_text
+what_is_edited(text)
+# The editor's own key is dropped whenever another page runs; the text lives on in workbench_text.
+st.session_state.workbench_editor = text
+st.text_area("Scenario (YAML)", key="workbench_editor", height=480, on_change=keep_edit)
 if text.strip():
     loaded = validate(text)
+    save_and_publish_buttons(user, loaded)
     if loaded is not None:
         st.download_button("Download", text, file_name=f"{loaded.scenario.id}.yaml", mime="text/yaml",
                            key="workbench_download")
         if loaded.scenario.script is not None:
-            st.button("Play this draft in the console", type="primary", on_click=play_draft, args=(loaded,),
+            st.button("Play this draft in the console", on_click=play_draft, args=(loaded, user),
                       key="workbench_play_button")
             autoplay(loaded)

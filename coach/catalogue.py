@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from coach.library import ScenarioLibrary
 from coach.problems import BadInput, Problem
@@ -17,7 +18,7 @@ from coach.rules import Outcome
 from coach.scenario import LoadedScenario, parse_scenario
 from coach.scoring import matcher_for, score
 from coach.simulator import ActionRefused, play_walkthrough
-from coach.storage import SavedDraft, ScenarioVersion, Store, User
+from coach.storage import SavedDraft, ScenarioEntry, ScenarioHistory, ScenarioVersion, Store, User
 from coach.yamlsafe import MAX_BYTES, YamlProblem, load_located
 
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
@@ -52,6 +53,40 @@ class EditorBase:
 
     scenario_id: str
     number: int
+
+
+class LibraryStatus(StrEnum):
+    """Where a scenario stands, as its newest saved version says."""
+
+    PUBLISHED = "published"  # trainees practise the newest version
+    DRAFT = "draft"  # the newest version is valid but not what trainees practise
+    INVALID = "invalid"  # the newest version does not load
+    WITHDRAWN = "withdrawn"  # trainees no longer get it (the newest version is valid)
+
+
+class VersionStatus(StrEnum):
+    PUBLISHED = "published"  # what trainees practise now
+    PUBLISHED_BEFORE = "published before"
+    DRAFT = "draft"  # valid, never published
+    INVALID = "invalid"  # does not load
+
+
+def library_status(entry: ScenarioEntry, newest_is_valid: bool) -> LibraryStatus:
+    if not newest_is_valid:
+        return LibraryStatus.INVALID
+    if entry.published is not None and entry.published.id == entry.latest.id:
+        return LibraryStatus.PUBLISHED
+    if entry.published is None and entry.ever_published:
+        return LibraryStatus.WITHDRAWN
+    return LibraryStatus.DRAFT
+
+
+def version_status(version: ScenarioVersion, history: ScenarioHistory, is_valid: bool) -> VersionStatus:
+    if version.number == history.published_number:
+        return VersionStatus.PUBLISHED
+    if any(publication.version_number == version.number for publication in history.publications):
+        return VersionStatus.PUBLISHED_BEFORE
+    return VersionStatus.DRAFT if is_valid else VersionStatus.INVALID
 
 
 def check_text(text: str, name: str) -> CheckedText:

@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
 TIME_SCALE = "10"  # the world runs ten times faster: a colleague's 15 s reply takes 1.5 s
 TRAINEE = "terry"
 COORDINATOR = "cora"
+TRAINER = "tina"
 # Finished attempts for the coordinator's pages: (trainee, cohort, scenario, walkthrough)
 FINISHED = [
     ("ana", "fall", "lost-book-charge-maplewood", "ideal"),
@@ -66,6 +67,7 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     store = open_store(database)
     store.create_user(TRAINEE, "Terry Trainee", Role.TRAINEE, PASSWORD)
     store.create_user(COORDINATOR, "Cora Coordinator", Role.COORDINATOR, PASSWORD)
+    store.create_user(TRAINER, "Tina Trainer", Role.TRAINER, PASSWORD)
     store_finished_attempts(store)
     env = {**os.environ, "COACH_TIME_SCALE": TIME_SCALE, "COACH_DATABASE_URL": database}
     server, port = start_server(ROOT / "app.py", env)
