@@ -207,6 +207,18 @@ def escape_markdown(text: str) -> str:
     return "  \n".join(lines)
 
 
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+
+
+def escape_markdown_except_code(text: str) -> str:
+    """Our own prose (rule documentation) shown literally but for its `code` spans, which stay code
+    (Markdown shows a code span's text as it is); blank lines still separate paragraphs."""
+    return "\n\n".join(
+        "".join(part if _CODE_SPAN.fullmatch(part) else escape_markdown(part) for part in _CODE_SPAN.split(paragraph))
+        for paragraph in text.split("\n\n")
+    )
+
+
 SPEAKER_STYLES = {
     LineKind.PATRON: "**{who}**",
     LineKind.TRAINEE: ":blue[**{who}**]",

@@ -148,12 +148,3 @@ def test_coordinator_adds_a_trainee(store) -> None:
     app.button[0].click().run()
     assert not app.exception
     assert store.authenticate("newbie", PASSWORD).role is Role.TRAINEE
-
-
-def test_rule_catalogue_lists_every_rule(store) -> None:
-    from coach.rules import RULES
-
-    app = logged_in(store, Role.TRAINEE)
-    app.switch_page("app_pages/rule_catalogue.py").run()
-    labels = [expander.label for expander in app.expander]
-    assert [label.split(" · ")[0] for label in labels] == [rule.code for rule in RULES]

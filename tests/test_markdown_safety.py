@@ -2,7 +2,7 @@
 
 import pytest
 
-from app_pages.ui import escape_markdown
+from app_pages.ui import escape_markdown, escape_markdown_except_code
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,17 @@ from app_pages.ui import escape_markdown
 )
 def test_escape_markdown(typed: str, shown: str) -> None:
     assert escape_markdown(typed) == shown
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("has the intent `ask_email` (type, *confirm*)", r"has the intent `ask_email` \(type\, \*confirm\*\)"),
+        ("`expect.route`: costs $5 or $10", r"`expect.route`\: costs \$5 or \$10"),
+        ('types "sam@students.example.edu" in', 'types `"sam@students.example.edu"` in'),
+        ("one `a`\n\ntwo [x](http://e.example)", "one `a`\n\ntwo `[x](http://e.example)`"),
+        ("an unclosed ` tick", r"an unclosed \` tick"),
+    ],
+)
+def test_escape_markdown_except_code(written: str, shown: str) -> None:
+    assert escape_markdown_except_code(written) == shown

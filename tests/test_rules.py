@@ -11,6 +11,7 @@ import yaml
 
 from coach.events import TRAINEE_TYPES, check_references, parse_transcript
 from coach.rules import RULES, RULES_BY_CODE, Severity
+from coach.rules.base import RuleDoc, parse_rule_doc
 from coach.scenario import Scenario, load_scenario
 from coach.scoring import score
 
@@ -60,9 +61,43 @@ def test_rule_documentation_is_complete(rule) -> None:
     assert rule.summary.strip()
     assert set(rule.decided_by) <= set(TRAINEE_TYPES), "hints can only follow trainee actions"
     assert rule.seed.contains(rule.quote), f"{rule.code}'s quote is not word for word in {rule.seed.file}"
-    for heading in ("What it checks:", "Why it matters:", "Fails:", "Passes:"):
-        section = rule.doc.split(heading, 1)
-        assert len(section) == 2 and section[1].strip(), f"{rule.code} docstring lacks '{heading}'"
+    doc = rule.documentation  # raises, naming the section, when the docstring lacks one
+    for section in (doc.title, doc.what_it_checks, doc.why_it_matters, doc.fails, doc.passes):
+        assert section.strip(), f"{rule.code} has an empty section: {doc}"
+
+
+def test_rule_docstrings_split_into_their_sections() -> None:
+    doc = parse_rule_doc(
+        "Do the thing.\n\n"
+        "What it checks:\n    The trainee does\n    the thing.\n\n    Every time.\n\n"
+        "Why it matters:\n    Patrons like it.\n"
+        "Fails:\n    Not doing it.\n"
+        "Passes:\n    Doing it: `say`.\n"
+    )
+    assert doc == RuleDoc(
+        title="Do the thing.",
+        what_it_checks="The trainee does the thing.\n\nEvery time.",  # lines joined, paragraphs kept
+        why_it_matters="Patrons like it.",
+        fails="Not doing it.",
+        passes="Doing it: `say`.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        ("Title.\n\nWhat it checks:\n    x\nWhy it matters:\n    x\nFails:\n    x\n", "missing or empty: Passes"),
+        ("Title.\n\nWhat it checks:\n    x\nWhy it matters:\nFails:\n    x\nPasses:\n    x\n",
+         "missing or empty: Why it matters"),
+        ("Title.\n\nWhat it checks:\n    x\nWhy it matters:\n    x\nFails:\n    x\nPasses:\n    x\nPasses:\n    y\n",
+         "'Passes:' appears twice"),
+        ("Title.\n\nWhat it does:\n    x\n", "unexpected line 'What it does:'"),
+        ("Title.\n    stray\nWhat it checks:\n    x\n", "text before the first heading: 'stray'"),
+    ],
+)
+def test_rule_docstrings_missing_a_section_are_refused(doc: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        parse_rule_doc(doc)
 
 
 def test_catalogue_is_in_code_order_with_spec_severities() -> None:

@@ -1,5 +1,7 @@
 """The rule catalogue: an explicit registry, in code order."""
 
+from collections.abc import Collection
+
 from coach.rules import (
     cl001_ask_if_answered,
     cl002_goodbye_script,
@@ -18,6 +20,7 @@ from coach.rules import (
     tr004_leave_after_handover,
 )
 from coach.rules.base import Context, Outcome, Rule, Severity, Verdict
+from coach.seeds import Seed
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -46,4 +49,18 @@ RULES: tuple[Rule, ...] = tuple(
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
-__all__ = ["RULES", "RULES_BY_CODE", "Context", "Outcome", "Rule", "Severity", "Verdict"]
+
+def find_rules(severities: Collection[Severity] = (), seeds: Collection[Seed] = (), search: str = "") -> list[Rule]:
+    """The rules of any of these severities, from any of these tips, whose code, name or summary contains
+    every word of the search (ignoring case); an empty choice does not narrow the list."""
+    words = search.casefold().split()
+    return [
+        rule
+        for rule in RULES
+        if (not severities or rule.severity in severities)
+        and (not seeds or rule.seed in seeds)
+        and all(word in f"{rule.code} {rule.name} {rule.summary}".casefold() for word in words)
+    ]
+
+
+__all__ = ["RULES", "RULES_BY_CODE", "Context", "Outcome", "Rule", "Severity", "Verdict", "find_rules"]

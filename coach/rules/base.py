@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TypeVar
 
 from coach.events import (
@@ -73,6 +73,61 @@ def _indices(evidence: Iterable[int | None]) -> tuple[int, ...]:
     return tuple(sorted({index for index in evidence if index is not None}))
 
 
+DOC_HEADINGS = ("What it checks", "Why it matters", "Fails", "Passes")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """A rule's docstring in its named sections, each as plain paragraphs (lines of a paragraph joined)."""
+
+    title: str  # the docstring's first line
+    what_it_checks: str
+    why_it_matters: str
+    fails: str  # a bad example
+    passes: str  # a good example
+
+
+@cache
+def parse_rule_doc(doc: str) -> RuleDoc:
+    """Split a rule docstring (a title line, then "What it checks:", "Why it matters:", "Fails:" and
+    "Passes:", each over an indented body) into its sections; ValueError if one is missing or empty."""
+    title, _, body = doc.strip().partition("\n")
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in body.splitlines():
+        if line and not line[0].isspace():
+            heading = line.rstrip()
+            if not heading.endswith(":") or heading[:-1] not in DOC_HEADINGS:
+                raise ValueError(f"unexpected line {line!r}: headings are {', '.join(DOC_HEADINGS)}, bodies indented")
+            if heading[:-1] in sections:
+                raise ValueError(f"{heading!r} appears twice")
+            current = sections[heading[:-1]] = []
+        elif current is not None:
+            current.append(line.strip())
+        elif line.strip():
+            raise ValueError(f"text before the first heading: {line.strip()!r}")
+    texts = [_paragraphs(sections.get(heading, [])) for heading in DOC_HEADINGS]
+    missing = [heading for heading, text in zip(DOC_HEADINGS, texts) if not text]
+    if not title.strip():
+        missing.insert(0, "title")
+    if missing:
+        raise ValueError(f"missing or empty: {', '.join(missing)}")
+    return RuleDoc(title.strip(), *texts)
+
+
+def _paragraphs(lines: list[str]) -> str:
+    """Blank lines separate paragraphs; the lines of one paragraph are joined into one."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    return "\n\n".join(paragraphs)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One best practice the coach checks (one module per rule under coach/rules/)."""
@@ -87,6 +142,11 @@ class Rule:
     check: Callable[[Context], Verdict]
     # Trainee actions that can decide a failure on the spot, for practice-mode hints.
     decided_by: tuple[str, ...] = ()
+
+    @property
+    def documentation(self) -> RuleDoc:
+        """The docstring's sections, for the rule catalogue page and docs/rules.md."""
+        return parse_rule_doc(self.doc)
 
 
 E = TypeVar("E", bound=_Event)

@@ -14,6 +14,7 @@ _FOLDER = Path(__file__).resolve().parent
 class Seed:
     file: str
     title: str
+    topic: str  # what the tip is about, for readers who do not know it by its title
 
     @property
     def text(self) -> str:
@@ -33,6 +34,6 @@ def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-TRANSFER_TIP = Seed("000_d686f409efc2443b.txt", "TGIF Tips – 7/24/09, Issue 18")
-CONCLUDING_TIP = Seed("002_8f82ea8b0c19bfdf.txt", "Quality Tip: No email, No Follow Up")
+TRANSFER_TIP = Seed("000_d686f409efc2443b.txt", "TGIF Tips – 7/24/09, Issue 18", "Transferring a chat")
+CONCLUDING_TIP = Seed("002_8f82ea8b0c19bfdf.txt", "Quality Tip: No email, No Follow Up", "Concluding a session")
 SEEDS = (TRANSFER_TIP, CONCLUDING_TIP)
