@@ -6,16 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import app_store, checked_scenario, require_role
-from coach.catalogue import (
-    EditorBase,
-    LibraryStatus,
-    NotPublishable,
-    VersionStatus,
-    library_status,
-    publish,
-    version_status,
-)
+from app_pages.ui import app_store, checked_scenario, publish_version, require_role
+from coach.catalogue import EditorBase, LibraryStatus, VersionStatus, library_status, version_status
 from coach.coverage import ScenarioCoverage, scenario_coverage
 from coach.rules import RULES
 from coach.storage import NotFound, Role, ScenarioEntry, ScenarioHistory, ScenarioVersion, User
@@ -50,15 +42,8 @@ def open_in_workbench(version: ScenarioVersion) -> None:
     st.session_state.scenarios_open_version = version.id
 
 
-def publish_version(user: User, version: ScenarioVersion) -> None:
-    try:
-        publish(app_store(), user, version)
-    except NotPublishable as refused:
-        st.session_state.scenarios_notice = ("error", f"Version {version.number} cannot be published: "
-                                             + "; ".join(refused.problems))
-        return
-    st.session_state.scenarios_notice = ("success", f"Version {version.number} of {version.scenario_id} is published: "
-                                         "trainees practise it from now on.")
+def publish_chosen(user: User, version: ScenarioVersion) -> None:
+    st.session_state.scenarios_notice = publish_version(user, version)
 
 
 def withdraw(user: User, scenario_id: str) -> None:
@@ -162,7 +147,7 @@ def version_history(user: User, entries: list[ScenarioEntry]) -> None:
     open_button, publish_button, withdraw_button, download = st.columns(4)
     open_button.button("Open in the workbench", on_click=open_in_workbench, args=(version,), key="scenarios_open")
     publish_button.button(
-        "Publish this version", type="primary", on_click=publish_version, args=(user, version),
+        "Publish this version", type="primary", on_click=publish_chosen, args=(user, version),
         key="scenarios_publish",
         disabled=statuses[number] in (VersionStatus.PUBLISHED, VersionStatus.INVALID),
     )

@@ -7,13 +7,13 @@ import re
 import streamlit as st
 
 from coach.attempt import Attempt, Mode
-from coach.catalogue import CheckedText, check_text, import_shipped
+from coach.catalogue import CheckedText, NotPublishable, check_text, import_shipped, publish
 from coach.library import ScenarioLibrary
 from coach.problems import BadInput
 from coach.rules import Outcome
 from coach.scenario import LoadedScenario
 from coach.scoring import Scorecard
-from coach.storage import AttemptSummary, Role, Store, StoredAttempt, User
+from coach.storage import AttemptSummary, Role, ScenarioVersion, Store, StoredAttempt, User
 from coach.storage.config import default_database_url
 from coach.storage.sql import open_store
 from coach.transcript_view import Line, LineKind
@@ -164,6 +164,15 @@ def published_scenarios(user: User) -> list[LoadedScenario]:
 def version_label(summary: AttemptSummary) -> str:
     """Which version of its scenario an attempt was played on."""
     return "unsaved draft" if summary.version_number is None else f"v{summary.version_number}"
+
+
+def publish_version(user: User, version: ScenarioVersion) -> tuple[str, str]:
+    """Publish a saved version if it is fit to be; the ("success" | "error", message) to show."""
+    try:
+        publish(app_store(), user, version)
+    except NotPublishable as refused:
+        return "error", f"Version {version.number} of {version.scenario_id} is not published: " + "; ".join(refused.problems)
+    return "success", f"Version {version.number} of {version.scenario_id} is published: trainees practise it from now on."
 
 
 def resume_attempt(stored: StoredAttempt, user: User) -> Attempt:

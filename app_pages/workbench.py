@@ -8,17 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import app_store, begin_attempt, checked_scenario, require_role
+from app_pages.ui import app_store, begin_attempt, checked_scenario, publish_version, require_role
 from coach.attempt import Mode
-from coach.catalogue import (
-    DraftProblem,
-    EditorBase,
-    NotPublishable,
-    draft_identity,
-    publication_problems,
-    publish,
-    save_draft,
-)
+from coach.catalogue import DraftProblem, EditorBase, draft_identity, publication_problems, save_draft
 from coach.coverage import scenario_coverage
 from coach.scenario import LoadedScenario
 from coach.scoring import matcher_for, score
@@ -102,16 +94,8 @@ def save(user: User, anyway: bool = False) -> ScenarioVersion | None:
 
 def save_and_publish(user: User) -> None:
     version = save(user)
-    if version is None:
-        return
-    try:
-        publish(app_store(), user, version)
-    except NotPublishable as refused:
-        st.session_state.workbench_notice = ("error", f"Saved as version {version.number}, but not published: "
-                                             + "; ".join(refused.problems))
-        return
-    st.session_state.workbench_notice = ("success", f"Version {version.number} of {version.scenario_id} is saved and "
-                                         "published: trainees practise it from now on.")
+    if version is not None:
+        st.session_state.workbench_notice = publish_version(user, version)
 
 
 def play_draft(loaded: LoadedScenario, user: User) -> None:

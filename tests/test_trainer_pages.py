@@ -129,6 +129,18 @@ def test_an_invalid_version_cannot_be_published_from_the_history(store) -> None:
     assert app.button(key="scenarios_publish").disabled
 
 
+def test_publishing_from_the_history_says_why_a_version_is_refused(store) -> None:
+    trainer = store.create_user("tina", "Tina", Role.TRAINER, PASSWORD)
+    weak = MY_SCENARIO.replace('    - {type: im, to: casey, text: "Hi Casey, can you take a Home Town patron with a '
+                               'hold stuck in transit?"}\n', "")
+    save_draft(store, trainer, weak, "", None)
+    app = library(store)
+    app.selectbox(key="scenarios_history_pick").set_value(NEW_ID).run()
+    click(app, "scenarios_publish")
+    assert app.error[-1].value.startswith(f"Version 1 of {NEW_ID} is not published: its `ideal` walkthrough scores")
+    assert store.scenario_history(trainer, NEW_ID).published_number is None
+
+
 # -- the workbench -----------------------------------------------------------------------
 
 
@@ -167,7 +179,7 @@ def test_a_trainer_writes_saves_publishes_and_trainees_get_it(store) -> None:
     assert f"{NEW_TITLE} (you take the chat)" not in published_titles(store), "a draft is not published"
 
     click(app, "workbench_publish")  # nothing changed: publishes version 1
-    assert app.success[-1].value == f"Version 1 of {NEW_ID} is saved and published: trainees practise it from now on."
+    assert app.success[-1].value == f"Version 1 of {NEW_ID} is published: trainees practise it from now on."
     assert f"{NEW_TITLE} (you take the chat)" in published_titles(store)
     version = store.scenario_history(store.find_user("tina"), NEW_ID).versions[0]
     assert (version.number, version.author, version.note) == (1, "tina", "first version")
@@ -200,7 +212,7 @@ def test_an_edit_of_a_shipped_scenario_becomes_its_next_version(store) -> None:
     assert app.dataframe[0].value.set_index("walkthrough").loc["ideal", "score"] == 100.0
     edit(app, text.replace("patience:", "patience: 400 #", 1))
     click(app, "workbench_publish")
-    assert app.success[-1].value.startswith(f"Version 2 of {SHIPPED} is saved and published")
+    assert app.success[-1].value.startswith(f"Version 2 of {SHIPPED} is published")
     history = store.scenario_history(store.find_user("tina"), SHIPPED)
     assert history.published_number == 2 and [v.number for v in history.versions] == [2, 1]
 
@@ -275,7 +287,7 @@ def test_coordinators_publish_too(store) -> None:
     app.switch_page("app_pages/workbench.py").run()
     edit(app, MY_SCENARIO)
     click(app, "workbench_publish")
-    assert app.success[-1].value.startswith(f"Version 1 of {NEW_ID} is saved and published")
+    assert app.success[-1].value.startswith(f"Version 1 of {NEW_ID} is published")
 
 
 def test_an_attempt_replays_on_the_version_it_was_played_on(store) -> None:

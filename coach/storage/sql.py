@@ -523,10 +523,7 @@ class SqlStore:
                 # app instances starting together: one imports, the others then find it done
                 conn.execute(select(func.pg_advisory_xact_lock(_STARTUP_LOCK)))
             for loaded in shipped:
-                found = conn.execute(
-                    select(scenario_versions.c.id, scenario_versions.c.number)
-                    .where(scenario_versions.c.content_hash == loaded.content_hash)
-                ).one_or_none()
+                found = self._find_text(conn, loaded.content_hash)
                 if found is not None and found.number is not None:
                     continue
                 scenario_id = loaded.scenario.id
@@ -549,10 +546,7 @@ class SqlStore:
         try:
             with self._write() as conn:
                 self._require_editor(conn, viewer)
-                found = conn.execute(
-                    select(scenario_versions.c.id, scenario_versions.c.number)
-                    .where(scenario_versions.c.content_hash == content_hash)
-                ).one_or_none()
+                found = self._find_text(conn, content_hash)
                 if found is not None and found.number is not None:
                     return SavedDraft(self._version(conn, found.id), created=False)
                 latest = self._latest_number(conn, scenario_id)
@@ -683,6 +677,14 @@ class SqlStore:
     @staticmethod
     def _version(conn: Connection, version_id: int) -> ScenarioVersion:
         return _version_of(conn.execute(_VERSIONS.where(scenario_versions.c.id == version_id)).one())
+
+    @staticmethod
+    def _find_text(conn: Connection, content_hash: str) -> Row[Any] | None:
+        """The id and number (None: never saved) of the version with this exact text, if stored."""
+        return conn.execute(
+            select(scenario_versions.c.id, scenario_versions.c.number)
+            .where(scenario_versions.c.content_hash == content_hash)
+        ).one_or_none()
 
     @staticmethod
     def _latest_number(conn: Connection, scenario_id: str) -> int | None:

@@ -43,7 +43,7 @@ def test_trainer_writes_validates_autoplays_and_publishes_a_scenario(page: Page)
     type_into(page, "What changed (saved with the version)", "A first version")
     page.screenshot_step("valid-and-autoplayed")
     click(page, "Save and publish")
-    expect(page.get_by_text("Version 1 of hold-in-transit is saved and published", exact=False)).to_be_visible()
+    expect(page.get_by_text("Version 1 of hold-in-transit is published", exact=False)).to_be_visible()
     page.screenshot_step("published")
 
     page.get_by_role("link", name="Scenarios").click()
