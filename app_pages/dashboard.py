@@ -53,13 +53,37 @@ def rule_chart(data) -> None:
     st.altair_chart(chart, use_container_width=True)
 
 
+def remember_rule_pick(weakest: str) -> None:
+    """The coordinator chose a rule: keep it across filter changes. Choosing the weakest rule, the
+    one the box offers by itself, means following the weakest again."""
+    chosen = st.session_state.dashboard_rule
+    st.session_state.dashboard_rule_picked = None if chosen == weakest else chosen
+
+
+def rule_choice_caption(shown: str, weakest: str, picked: str | None) -> str:
+    if picked is None:
+        return "The weakest rule for these filters: the box follows it as you filter, until you pick another."
+    if picked != shown:
+        return f"Your pick, {picked}, has no verdicts for these filters: showing the weakest rule."
+    if picked == weakest:
+        return "Your pick, and now the weakest rule for these filters too."
+    return f"Your pick. The weakest rule for these filters is {weakest}: pick it to follow the weakest again."
+
+
 def attempts_behind_a_rule(data, filters: DashboardFilters, user) -> None:
     rates = data.rule_pass_rates.dropna(subset=["pass_rate"])
     if rates.empty:
         return
-    names = rates.set_index("code")["name"].to_dict()
+    names = rates.set_index("code")["name"].to_dict()  # weakest first
+    weakest = next(iter(names))
+    picked = st.session_state.dashboard_rule_picked
+    # Streamlit keeps a widget's value when its options change, so after a filter change the box
+    # would still show the old weakest rule: set it for these filters (the pick stays remembered
+    # while these filters have no verdicts for it, and comes back with filters that do).
+    st.session_state.dashboard_rule = picked if picked in names else weakest
     code = st.selectbox("Attempts that failed", list(names), format_func=lambda c: f"{c} {names[c]}",
-                        key="dashboard_rule")  # weakest first, so the default is the weakest rule
+                        key="dashboard_rule", on_change=remember_rule_pick, args=(weakest,))
+    st.caption(rule_choice_caption(code, weakest, picked))
     failing = attempts_failing(app_store(), user, code, filters)
     st.caption(f"{len(failing)} attempt(s) failed {code}; open one to replay it.")
     st.dataframe(failing.drop(columns=["attempt_id"]), hide_index=True, use_container_width=True)

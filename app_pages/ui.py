@@ -33,6 +33,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_notes": "",
     "console_email": "",
     "scorecard_try_again": None,  # Try again was pressed: the new attempt's id, to open in the console
+    "dashboard_rule_picked": None,  # the rule the coordinator chose in "Attempts that failed"; None: the weakest
 }
 
 VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}

@@ -72,3 +72,67 @@ def test_trainee_view_lists_rules_they_fail(played: AppTest, store) -> None:
     app.selectbox(key="trainee_choice").set_value(store.find_user("ben").id).run()
     failed = app.dataframe[0].value
     assert "TR001" in set(failed["code"])
+
+
+def rule_box(app: AppTest):
+    return app.selectbox(key="dashboard_rule")
+
+
+def rule_box_caption(app: AppTest) -> str:
+    return next(c.value for c in app.caption if "rule for these filters" in c.value or "Your pick" in c.value)
+
+
+def failing_usernames(app: AppTest) -> list[str]:
+    return list(app.dataframe[0].value["username"])
+
+
+def test_rule_box_follows_the_weakest_rule_as_filters_change(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    # everyone: FU001, FU002 and TR001 each pass half the time; FU001 sorts first
+    assert rule_box(app).value == "FU001"
+    assert rule_box_caption(app).startswith("The weakest rule for these filters")
+    app.multiselect(key="dashboard_cohorts").select("spring").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert rule_box(app).value == "TR001"  # spring passed FU001; its only failure is TR001
+    assert failing_usernames(app) == ["ben"]
+    assert rule_box_caption(app).startswith("The weakest rule for these filters")
+    app.multiselect(key="dashboard_cohorts").unselect("spring").select("fall").run()
+    assert rule_box(app).value == "FU001"
+    assert failing_usernames(app) == ["ana"]
+
+
+def test_a_rule_the_coordinator_picked_stays_picked_after_a_filter_change(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    rule_box(app).set_value("FU002").run()
+    assert rule_box_caption(app).startswith("Your pick. The weakest rule for these filters is FU001")
+    app.multiselect(key="dashboard_cohorts").select("spring").run()
+    assert rule_box(app).value == "FU002"  # spring's weakest is TR001, but the coordinator chose FU002
+    assert app.dataframe[0].value.empty  # spring never failed FU002
+    assert rule_box_caption(app).startswith("Your pick. The weakest rule for these filters is TR001")
+    app.multiselect(key="dashboard_cohorts").unselect("spring").run()
+    assert rule_box(app).value == "FU002"
+    assert failing_usernames(app) == ["ana"]
+
+
+def test_a_pick_these_filters_have_no_verdicts_for_gives_way_to_the_weakest_and_comes_back(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    rule_box(app).set_value("TR002").run()
+    app.multiselect(key="dashboard_scenarios").select("mill-photos-followup").run()  # no transfer: TR002 n/a
+    assert not any(option.startswith("TR002") for option in rule_box(app).options)
+    assert rule_box(app).value == "FU001"
+    assert rule_box_caption(app) == "Your pick, TR002, has no verdicts for these filters: showing the weakest rule."
+    app.multiselect(key="dashboard_scenarios").unselect("mill-photos-followup").run()
+    assert rule_box(app).value == "TR002"
+
+
+def test_choosing_the_weakest_rule_follows_the_weakest_again(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    rule_box(app).set_value("FU002").run()
+    rule_box(app).set_value("FU001").run()  # the weakest for these filters
+    assert rule_box_caption(app).startswith("The weakest rule for these filters")
+    app.multiselect(key="dashboard_cohorts").select("spring").run()
+    assert rule_box(app).value == "TR001"
