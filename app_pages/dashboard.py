@@ -8,10 +8,12 @@ import streamlit as st
 
 from app_pages.ui import app_store, require_role
 from coach.analytics import DashboardFilters, attempts_failing, dashboard, filter_options
-from coach.export import attempts_csv, rule_results_csv
+from coach.export import XLSX_MIME_TYPE, attempts_csv, attempts_xlsx, rule_results_csv, rule_results_xlsx
 from coach.storage import Role
 
 HEATMAP_TRAINEES = 40  # more rows than this are unreadable: show the trainees who fail most
+# openpyxl writes about 3,000 rows a second (bench/exports.py), CSV about 50,000
+EXCEL_HELP = "An Excel workbook, times in UTC. Slower to make than CSV: about a minute for 200,000 rows."
 
 
 def filters_from_widgets(options) -> DashboardFilters:
@@ -125,12 +127,22 @@ def heatmap(data) -> None:
 
 def exports(filters: DashboardFilters, user) -> None:
     st.subheader("Export")
+    st.caption("The finished attempts the filters keep, and every rule's verdict on each. Times are in UTC.")
     store = app_store()
-    left, right = st.columns(2)
-    left.download_button("Attempts (CSV)", lambda: attempts_csv(store, user, filters), file_name="attempts.csv",
-                         mime="text/csv", key="dashboard_export_attempts")
-    right.download_button("Per-rule results (CSV)", lambda: rule_results_csv(store, user, filters),
-                          file_name="rule-results.csv", mime="text/csv", key="dashboard_export_rules")
+    attempts_as_csv, attempts_as_excel, rules_as_csv, rules_as_excel = st.columns(4)
+    # the files are made when a button is clicked, not on every run of the page
+    attempts_as_csv.download_button(
+        "Attempts (CSV)", lambda: attempts_csv(store, user, filters), file_name="attempts.csv",
+        mime="text/csv", key="dashboard_export_attempts")
+    attempts_as_excel.download_button(
+        "Attempts (Excel)", lambda: attempts_xlsx(store, user, filters), file_name="attempts.xlsx",
+        mime=XLSX_MIME_TYPE, help=EXCEL_HELP, key="dashboard_export_attempts_xlsx")
+    rules_as_csv.download_button(
+        "Per-rule results (CSV)", lambda: rule_results_csv(store, user, filters), file_name="rule-results.csv",
+        mime="text/csv", key="dashboard_export_rules")
+    rules_as_excel.download_button(
+        "Per-rule results (Excel)", lambda: rule_results_xlsx(store, user, filters), file_name="rule-results.xlsx",
+        mime=XLSX_MIME_TYPE, help=EXCEL_HELP, key="dashboard_export_rules_xlsx")
 
 
 user = require_role(Role.COORDINATOR)

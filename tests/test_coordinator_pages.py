@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.ui import STATE_DEFAULTS
 from coach.library import ScenarioLibrary
 from coach.scoring import RULESET_VERSION, matcher_for, score
 from coach.simulator import play_walkthrough
@@ -136,3 +137,32 @@ def test_choosing_the_weakest_rule_follows_the_weakest_again(played: AppTest) ->
     assert rule_box_caption(app).startswith("The weakest rule for these filters")
     app.multiselect(key="dashboard_cohorts").select("spring").run()
     assert rule_box(app).value == "TR001"
+
+
+EXPORT_BUTTONS = ["Attempts (CSV)", "Attempts (Excel)", "Per-rule results (CSV)", "Per-rule results (Excel)"]
+
+
+def download_labels(app: AppTest) -> list[str]:
+    return [button.proto.label for button in app.get("download_button")]
+
+
+def test_dashboard_offers_csv_and_excel_exports(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert download_labels(app) == EXPORT_BUTTONS
+    # made on click (deferred), not on every run of the page
+    assert all(button.proto.deferred_file_id for button in app.get("download_button"))
+
+
+@pytest.mark.parametrize("role", [Role.TRAINEE, Role.TRAINER], ids=lambda role: role.value)
+def test_only_coordinators_get_the_exports(store, role: Role) -> None:
+    """The dashboard run directly, bypassing the menu, as a URL might."""
+    user = store.create_user("someone", "Someone", role, PASSWORD)
+    page = AppTest.from_file(str(ROOT / "app_pages" / "dashboard.py"), default_timeout=30)
+    for key, value in STATE_DEFAULTS.items():  # the page expects the keys app.py sets up
+        page.session_state[key] = value
+    page.session_state["auth_user_id"] = user.id
+    page.run()
+    assert [e.value for e in page.error] == ["This page is not available to you."]
+    assert download_labels(page) == []
