@@ -8,10 +8,12 @@ import streamlit as st
 
 from app_pages.ui import app_store, require_role
 from coach.analytics import DashboardFilters, attempts_failing, dashboard, filter_options
-from coach.export import attempts_csv, rule_results_csv
+from coach.export import XLSX_MAX_ROWS, XLSX_MIME_TYPE, attempts_csv, attempts_xlsx, rule_results_csv, rule_results_xlsx
 from coach.storage import Role
 
 HEATMAP_TRAINEES = 40  # more rows than this are unreadable: show the trainees who fail most
+# openpyxl writes about 3,000 rows a second (bench/exports.py), CSV about 50,000
+EXCEL_HELP = "An Excel workbook, times in UTC. Slower to make than CSV: about 10 seconds for 30,000 rows."
 
 
 def filters_from_widgets(options) -> DashboardFilters:
@@ -53,13 +55,37 @@ def rule_chart(data) -> None:
     st.altair_chart(chart, use_container_width=True)
 
 
+def remember_rule_pick(weakest: str) -> None:
+    """The coordinator chose a rule: keep it across filter changes. Choosing the weakest rule, the
+    one the box offers by itself, means following the weakest again."""
+    chosen = st.session_state.dashboard_rule
+    st.session_state.dashboard_rule_picked = None if chosen == weakest else chosen
+
+
+def rule_choice_caption(shown: str, weakest: str, picked: str | None) -> str:
+    if picked is None:
+        return "The weakest rule for these filters: the box follows it as you filter, until you pick another."
+    if picked != shown:
+        return f"Your pick, {picked}, has no verdicts for these filters: showing the weakest rule."
+    if picked == weakest:
+        return "Your pick, and now the weakest rule for these filters too."
+    return f"Your pick. The weakest rule for these filters is {weakest}: pick it to follow the weakest again."
+
+
 def attempts_behind_a_rule(data, filters: DashboardFilters, user) -> None:
     rates = data.rule_pass_rates.dropna(subset=["pass_rate"])
     if rates.empty:
         return
-    names = rates.set_index("code")["name"].to_dict()
+    names = rates.set_index("code")["name"].to_dict()  # weakest first
+    weakest = next(iter(names))
+    picked = st.session_state.dashboard_rule_picked
+    # Streamlit keeps a widget's value when its options change, so after a filter change the box
+    # would still show the old weakest rule: set it for these filters (the pick stays remembered
+    # while these filters have no verdicts for it, and comes back with filters that do).
+    st.session_state.dashboard_rule = picked if picked in names else weakest
     code = st.selectbox("Attempts that failed", list(names), format_func=lambda c: f"{c} {names[c]}",
-                        key="dashboard_rule")  # weakest first, so the default is the weakest rule
+                        key="dashboard_rule", on_change=remember_rule_pick, args=(weakest,))
+    st.caption(rule_choice_caption(code, weakest, picked))
     failing = attempts_failing(app_store(), user, code, filters)
     st.caption(f"{len(failing)} attempt(s) failed {code}; open one to replay it.")
     st.dataframe(failing.drop(columns=["attempt_id"]), hide_index=True, use_container_width=True)
@@ -99,14 +125,35 @@ def heatmap(data) -> None:
     st.altair_chart(chart, use_container_width=True)
 
 
-def exports(filters: DashboardFilters, user) -> None:
+def excel_help(rows: int) -> tuple[str, bool]:
+    """The Excel button's help, and whether it is off: too many rows make Excel files slow to build."""
+    if rows > XLSX_MAX_ROWS:
+        return (f"About {rows:,} rows: too many for Excel from here (at most {XLSX_MAX_ROWS:,}). "
+                "Use the CSV, which Excel opens, or narrow the filters."), True
+    return EXCEL_HELP, False
+
+
+def exports(filters: DashboardFilters, user, data) -> None:
     st.subheader("Export")
+    st.caption("The finished attempts the filters keep, and every rule's verdict on each. Times are in UTC.")
     store = app_store()
-    left, right = st.columns(2)
-    left.download_button("Attempts (CSV)", lambda: attempts_csv(store, user, filters), file_name="attempts.csv",
-                         mime="text/csv", key="dashboard_export_attempts")
-    right.download_button("Per-rule results (CSV)", lambda: rule_results_csv(store, user, filters),
-                          file_name="rule-results.csv", mime="text/csv", key="dashboard_export_rules")
+    attempt_count = int(data.totals["attempts"].iloc[0])
+    attempts_help, attempts_too_many = excel_help(attempt_count)
+    rules_help, rules_too_many = excel_help(attempt_count * len(data.rule_pass_rates))  # a verdict per rule
+    attempts_as_csv, attempts_as_excel, rules_as_csv, rules_as_excel = st.columns(4)
+    # the files are made when a button is clicked, not on every run of the page
+    attempts_as_csv.download_button(
+        "Attempts (CSV)", lambda: attempts_csv(store, user, filters), file_name="attempts.csv",
+        mime="text/csv", key="dashboard_export_attempts")
+    attempts_as_excel.download_button(
+        "Attempts (Excel)", lambda: attempts_xlsx(store, user, filters), file_name="attempts.xlsx",
+        mime=XLSX_MIME_TYPE, help=attempts_help, disabled=attempts_too_many, key="dashboard_export_attempts_xlsx")
+    rules_as_csv.download_button(
+        "Per-rule results (CSV)", lambda: rule_results_csv(store, user, filters), file_name="rule-results.csv",
+        mime="text/csv", key="dashboard_export_rules")
+    rules_as_excel.download_button(
+        "Per-rule results (Excel)", lambda: rule_results_xlsx(store, user, filters), file_name="rule-results.xlsx",
+        mime=XLSX_MIME_TYPE, help=rules_help, disabled=rules_too_many, key="dashboard_export_rules_xlsx")
 
 
 user = require_role(Role.COORDINATOR)
@@ -122,4 +169,4 @@ with rules:
 with trend:
     trend_chart(data)
 heatmap(data)
-exports(filters, user)
+exports(filters, user, data)

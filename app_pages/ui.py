@@ -44,6 +44,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "workbench_play": None,  # Play was pressed: the new attempt's id, to open in the console
     "scenarios_open_version": None,  # Open in the workbench was pressed: that version's id
     "scenarios_notice": None,  # ("success" | "error", message) after Publish or Withdraw
+    "dashboard_rule_picked": None,  # the rule the coordinator chose in "Attempts that failed"; None: the weakest
 }
 
 VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}
