@@ -212,14 +212,28 @@ attempt_rule_results = Table(
 
 
 def _add_scenario_catalogue(conn: Connection) -> None:
-    """Version 2: scenario versions get a number, an author and a note; publications are logged."""
-    columns = scenario_versions.c
-    for column in (columns.number, columns.author_id, columns.note, columns.saved_at):
+    """Scenario versions get a number, an author and a note; publications are logged."""
+    then = MetaData()  # the tables as this upgrade knows them, whatever later versions make of them
+    Table("users", then, Column("id", Integer, primary_key=True))
+    versions = Table(
+        "scenario_versions", then,
+        Column("id", Integer, primary_key=True), Column("scenario_id", String(100)),
+        Column("number", Integer), Column("author_id", Integer), Column("note", Text), Column("saved_at", UtcDateTime),
+    )
+    for column in (versions.c.number, versions.c.author_id, versions.c.note, versions.c.saved_at):
         spec = CreateColumn(column).compile(dialect=conn.dialect)
-        references = " REFERENCES users (id)" if column is columns.author_id else ""
+        references = " REFERENCES users (id)" if column is versions.c.author_id else ""
         conn.exec_driver_sql(f"ALTER TABLE scenario_versions ADD COLUMN {spec}{references}")
-    next(index for index in scenario_versions.indexes if index.name == "scenario_versions_by_number").create(conn)
-    scenario_publications.create(conn)
+    Index("scenario_versions_by_number", versions.c.scenario_id, versions.c.number, unique=True).create(conn)
+    Table(
+        "scenario_publications", then,
+        Column("id", Integer, primary_key=True),
+        Column("scenario_id", String(100), nullable=False),
+        Column("version_id", Integer, ForeignKey("scenario_versions.id")),
+        Column("at", UtcDateTime, nullable=False),
+        Column("by_id", Integer, ForeignKey("users.id")),
+        Index("scenario_publications_by_scenario", "scenario_id", "id"),
+    ).create(conn)
 
 
 UPGRADES: tuple[Callable[[Connection], None], ...] = (  # UPGRADES[n - 1] takes version n to n + 1
