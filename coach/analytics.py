@@ -355,7 +355,10 @@ def _rate(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 
 def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(list(rows), columns=columns)
+    # Plain tuples: pandas 3 asks every other kind of row for a dtype attribute, and a SQLAlchemy Row
+    # answers a missing attribute by building and raising an exception (for a heatmap of 500 trainees,
+    # tens of milliseconds).
+    return pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
 
 
 def _utc_midnight(day: date) -> datetime:
