@@ -240,12 +240,13 @@ def _rule_counts(conn: Connection, conditions: Sequence[ColumnElement[bool]], *,
     """Applicable verdicts (pass or fail; n/a counts nowhere) and passes per rule, and per trainee."""
     # SQLite would otherwise scan every rule result and look up its attempt, however few attempts the
     # filters keep; materialised, the kept attempts come first and their results are found by the key.
-    kept = (
-        select(attempts.c.id, attempts.c.owner_id)
-        .where(*conditions)
-        .cte("kept_attempts")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
-    )
+    kept = select(attempts.c.id, attempts.c.owner_id).where(*conditions)
+    if conn.dialect.name == "sqlite":
+        # In id order their results are read from the index page after page rather than at random.
+        # Sorting by `id || ''` stops SQLite from reading the attempts through their id index
+        # instead, one table lookup each. (PostgreSQL joins by hash: order would only cost it.)
+        kept = kept.order_by(attempts.c.id.concat(""))
+    kept = kept.cte("kept_attempts").prefix_with("MATERIALIZED", dialect="sqlite")
     keys = [kept.c.owner_id, attempt_rule_results.c.code] if by_trainee else [attempt_rule_results.c.code]
     verdict = attempt_rule_results.c.verdict
     rows = conn.execute(
