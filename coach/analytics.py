@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Date, case, cast, func, or_, select
+from sqlalchemy import Connection, Date, bindparam, case, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from coach.rules import RULES, RULES_BY_CODE
 from coach.storage import NotFound, Role, User
-from coach.storage.sql import SqlStore, attempt_rule_results, attempts, scenario_versions, users
+from coach.storage.sql import APPLICABLE_VERDICTS, SqlStore, attempt_rule_results, attempts, scenario_versions, users
 
 # A range shorter than this is charted day by day, a longer one week by week (weeks start on Monday).
 DAILY_TREND_MAX_DAYS = 60
@@ -236,6 +236,11 @@ def _daily_figures(conn: Connection, conditions: Sequence[ColumnElement[bool]]) 
     return frame.astype({"attempts": "int64", "passed": "int64", "score_sum": "float64", "scored": "int64"})
 
 
+# Written into the SQL rather than bound: only then does SQLite see that the partial index of these
+# verdicts (rule_results_by_attempt) holds every row the query wants.
+_APPLICABLE = bindparam("applicable", list(APPLICABLE_VERDICTS), expanding=True, literal_execute=True)
+
+
 def _rule_counts(conn: Connection, conditions: Sequence[ColumnElement[bool]], *, by_trainee: bool) -> pd.DataFrame:
     """Applicable verdicts (pass or fail; n/a counts nowhere) and passes per rule, and per trainee."""
     # SQLite would otherwise scan every rule result and look up its attempt, however few attempts the
@@ -257,7 +262,7 @@ def _rule_counts(conn: Connection, conditions: Sequence[ColumnElement[bool]], *,
         )
         .select_from(kept.join(attempt_rule_results, attempt_rule_results.c.attempt_id == kept.c.id))
         # leaving n/a out early matters: SQLite sorts every joined row to group them
-        .where(verdict.in_(("pass", "fail")))
+        .where(verdict.in_(_APPLICABLE))
         .group_by(*keys)
     )
     frame = _frame(rows, [*(["owner_id"] if by_trainee else []), "code", "applicable", "passed"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -495,8 +496,9 @@ def _version_1_database(url: str) -> None:
         engine.dispose()
 
 
-def _schema(engine: Engine) -> dict[str, tuple[list[str], list[str], list[tuple[str, tuple[str, ...], bool]]]]:
-    """Each table's columns, primary key and indexes (name, columns, unique), as the database reports them."""
+def _schema(engine: Engine) -> dict[str, tuple[list[str], list[str], list[tuple[Any, ...]]]]:
+    """Each table's columns, primary key and indexes (name, columns, unique, and a partial index's
+    condition among the dialect's options), as the database reports them."""
     with engine.connect() as conn:
         inspector = inspect(conn)
         return {
@@ -504,7 +506,10 @@ def _schema(engine: Engine) -> dict[str, tuple[list[str], list[str], list[tuple[
                 [column["name"] for column in inspector.get_columns(table)],
                 inspector.get_pk_constraint(table)["constrained_columns"],
                 sorted(
-                    (index["name"], tuple(index["column_names"]), bool(index["unique"]))
+                    (
+                        index["name"], tuple(index["column_names"]), bool(index["unique"]),
+                        sorted((option, str(value)) for option, value in index.get("dialect_options", {}).items()),
+                    )
                     for index in inspector.get_indexes(table)
                 ),
             )
@@ -587,8 +592,8 @@ def test_a_version_1_database_gets_the_report_indexes_and_the_schema_of_a_fresh_
                 select(sql.attempt_rule_results.c.code, sql.attempt_rule_results.c.verdict)
                 .order_by(sql.attempt_rule_results.c.code)
             ).all() == [("CL001", "pass"), ("TR001", "n/a")]
-            indexes = {index["name"]: index for index in inspect(conn).get_indexes("attempt_rule_results")}
-        assert indexes["rule_results_by_attempt"]["column_names"] == ["attempt_id", "code", "verdict"]
+            indexes = {index["name"]: index["column_names"] for index in inspect(conn).get_indexes("attempt_rule_results")}
+        assert indexes["rule_results_by_attempt"] == ["attempt_id", "code", "verdict"]
         assert _schema(upgraded.engine) == fresh_schema
     finally:
         upgraded.close()
