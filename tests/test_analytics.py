@@ -382,7 +382,7 @@ def test_frames_are_plain_pandas(data: Dataset) -> None:
         assert isinstance(frame, pd.DataFrame) and not frame.empty
 
 
-def test_on_sqlite_the_verdicts_are_read_from_the_report_index_alone(data: Dataset) -> None:
+def test_on_sqlite_a_date_range_is_read_from_the_report_indexes_alone(data: Dataset) -> None:
     """The plans, not the times: a query that stops matching a partial index's condition word for
     word (say, with the verdicts bound rather than written out) silently loses it on SQLite."""
     if data.store.engine.dialect.name != "sqlite":
@@ -404,4 +404,5 @@ def test_on_sqlite_the_verdicts_are_read_from_the_report_index_alone(data: Datas
             if "attempts.finished_at >=" in statement
             for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
         ]
+    assert any("COVERING INDEX attempts_by_finish" in step for step in plans), plans
     assert any("COVERING INDEX rule_results_by_attempt" in step for step in plans), plans

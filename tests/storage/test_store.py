@@ -554,8 +554,8 @@ def test_a_version_1_database_gets_the_report_indexes_and_the_schema_of_a_fresh_
     engine = create_engine(sql.engine_url(store_url))
     try:
         with engine.begin() as conn:
-            assert "rule_results_by_attempt" not in {
-                index["name"] for index in inspect(conn).get_indexes("attempt_rule_results")
+            assert not {"attempts_by_finish", "rule_results_by_attempt"} & {
+                index["name"] for table in ("attempts", "attempt_rule_results") for index in inspect(conn).get_indexes(table)
             }
             conn.execute(
                 insert(v1["users"]).values(
@@ -592,7 +592,12 @@ def test_a_version_1_database_gets_the_report_indexes_and_the_schema_of_a_fresh_
                 select(sql.attempt_rule_results.c.code, sql.attempt_rule_results.c.verdict)
                 .order_by(sql.attempt_rule_results.c.code)
             ).all() == [("CL001", "pass"), ("TR001", "n/a")]
-            indexes = {index["name"]: index["column_names"] for index in inspect(conn).get_indexes("attempt_rule_results")}
+            indexes = {
+                index["name"]: index["column_names"]
+                for table in ("attempts", "attempt_rule_results")
+                for index in inspect(conn).get_indexes(table)
+            }
+        assert indexes["attempts_by_finish"] == ["finished_at", "owner_id", "version_id", "passed", "score", "id"]
         assert indexes["rule_results_by_attempt"] == ["attempt_id", "code", "verdict"]
         assert _schema(upgraded.engine) == fresh_schema
     finally:
