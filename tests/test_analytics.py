@@ -10,9 +10,11 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
+from sqlalchemy import event
 
 from coach.analytics import (
     Dashboard,
@@ -378,3 +380,29 @@ def test_frames_are_plain_pandas(data: Dataset) -> None:
     figures = dashboard(data.store, data.coordinator, DashboardFilters())
     for frame in (figures.totals, figures.rule_pass_rates, figures.trend, figures.heatmap):
         assert isinstance(frame, pd.DataFrame) and not frame.empty
+
+
+def test_on_sqlite_a_date_range_is_read_from_the_report_indexes_alone(data: Dataset) -> None:
+    """The plans, not the times: a query that stops matching a partial index's condition word for
+    word (say, with the verdicts bound rather than written out) silently loses it on SQLite."""
+    if data.store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plans")
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(data.store.engine, "before_cursor_execute", record)
+    try:
+        dashboard(data.store, data.coordinator, DashboardFilters(date_from=date(2025, 3, 1), date_to=date(2025, 5, 31)))
+    finally:
+        event.remove(data.store.engine, "before_cursor_execute", record)
+    with data.store.engine.connect() as conn:
+        plans = [
+            row[-1]
+            for statement, parameters in statements
+            if "attempts.finished_at >=" in statement
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        ]
+    assert any("COVERING INDEX attempts_by_finish" in step for step in plans), plans
+    assert any("COVERING INDEX rule_results_by_attempt" in step for step in plans), plans

@@ -143,7 +143,7 @@ scenario_versions = Table(
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    # set when the text is saved into the scenario's history (schema version 2); a text only
+    # set when the text is saved into the scenario's history (schema version 3); a text only
     # played from the workbench keeps them null
     Column("number", Integer),
     Column("author_id", Integer, ForeignKey("users.id")),
@@ -181,6 +181,13 @@ attempts = Table(
     Column("ruleset_version", String(50)),
     Index("attempts_by_owner", "owner_id", "started_at"),
     Index("attempts_by_start", "started_at"),  # a coordinator's newest-first list
+    # The dashboard's finished attempts by date, with all it reads of them, so that a date range is
+    # read from this index alone (schema version 2).
+    Index(
+        "attempts_by_finish", "finished_at", "owner_id", "version_id", "passed", "score", "id",
+        sqlite_where=text("finished_at IS NOT NULL"),
+        postgresql_where=text("finished_at IS NOT NULL"),
+    ),
 )
 
 attempt_events = Table(
@@ -194,6 +201,9 @@ attempt_events = Table(
     PrimaryKeyConstraint("attempt_id", "seq"),
 )
 
+# The verdicts that reports count (n/a counts nowhere).
+APPLICABLE_VERDICTS = ("pass", "fail")
+
 attempt_rule_results = Table(
     "attempt_rule_results",
     metadata,
@@ -202,17 +212,57 @@ attempt_rule_results = Table(
     Column("verdict", String(5), nullable=False),  # pass | fail | n/a
     PrimaryKeyConstraint("attempt_id", "code"),
     Index("rule_results_by_code", "code", "verdict"),  # the coordinator's per-rule counts
+    # The dashboard reads the kept attempts' applicable verdicts from this index alone, where the key's
+    # index needs a look in the table for each and holds the n/a ones too (schema version 2). SQLite
+    # uses a partial index only for a query that has its condition word for word, values written out.
+    Index(
+        "rule_results_by_attempt", "attempt_id", "code", "verdict",
+        sqlite_where=text("verdict IN ('pass', 'fail')"),
+        postgresql_where=text("verdict IN ('pass', 'fail')"),
+    ),
 )
-
 
 
 # Schema versions. Version 1 is `metadata` as first released, made by create_all. A later change
 # edits the tables above and appends the function that upgrades an existing database to it;
-# a fresh database is created from `metadata` at the latest version directly.
+# a fresh database is created from `metadata` at the latest version directly. An upgrade spells
+# out what it needs itself rather than using the tables above, which later versions may change.
+
+
+def _add_report_indexes(conn: Connection) -> None:
+    """Version 1 to 2: the dashboard's covering indexes of finished attempts by date and of applicable
+    verdicts by attempt."""
+    tables = MetaData()
+    finished = Table(
+        "attempts",
+        tables,
+        Column("id", String(32)),
+        Column("owner_id", Integer),
+        Column("version_id", Integer),
+        Column("finished_at", UtcDateTime),
+        Column("score", Float),
+        Column("passed", Boolean),
+    )
+    results = Table(
+        "attempt_rule_results",
+        tables,
+        Column("attempt_id", String(32)),
+        Column("code", String(10)),
+        Column("verdict", String(5)),
+    )
+    is_finished, applicable = text("finished_at IS NOT NULL"), text("verdict IN ('pass', 'fail')")
+    Index(
+        "attempts_by_finish", finished.c.finished_at, finished.c.owner_id, finished.c.version_id,
+        finished.c.passed, finished.c.score, finished.c.id, sqlite_where=is_finished, postgresql_where=is_finished,
+    ).create(conn)
+    Index(
+        "rule_results_by_attempt", results.c.attempt_id, results.c.code, results.c.verdict,
+        sqlite_where=applicable, postgresql_where=applicable,
+    ).create(conn)
 
 
 def _add_scenario_catalogue(conn: Connection) -> None:
-    """Scenario versions get a number, an author and a note; publications are logged."""
+    """Version 2 to 3: scenario versions get a number, an author and a note; publications are logged."""
     then = MetaData()  # the tables as this upgrade knows them, whatever later versions make of them
     Table("users", then, Column("id", Integer, primary_key=True))
     versions = Table(
@@ -237,6 +287,7 @@ def _add_scenario_catalogue(conn: Connection) -> None:
 
 
 UPGRADES: tuple[Callable[[Connection], None], ...] = (  # UPGRADES[n - 1] takes version n to n + 1
+    _add_report_indexes,
     _add_scenario_catalogue,
 )
 

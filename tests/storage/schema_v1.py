@@ -1,11 +1,17 @@
-"""The schema as version 1 of the coach made it, frozen here so that upgrades can be tested on a real
-version-1 database. Never edit it: later versions live in coach/storage/sql.py."""
+"""The schema at version 1, as first released (a frozen copy of coach.storage.sql's tables then),
+so that upgrade tests start from a database the released coach really made.
+
+Never edit this to follow later versions: each later change is an upgrade in `UPGRADES`, and the
+tests check that upgrading this schema gives what a fresh database gets.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -15,17 +21,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    insert,
 )
 
-from coach.storage.sql import UtcDateTime
+VERSION_1 = MetaData()
 
-metadata = MetaData()
+_schema_version = Table("schema_version", VERSION_1, Column("version", Integer, nullable=False))
 
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
-
-users = Table(
+Table(
     "users",
-    metadata,
+    VERSION_1,
     Column("id", Integer, primary_key=True),
     Column("username", String(40), nullable=False, unique=True),
     Column("display_name", String(100), nullable=False),
@@ -33,40 +38,40 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("disabled", Boolean, nullable=False),
     Column("cohort", String(100)),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-login_attempts = Table(
+Table(
     "login_attempts",
-    metadata,
+    VERSION_1,
     Column("id", Integer, primary_key=True),
     Column("username", String(100), nullable=False),
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
     Column("success", Boolean, nullable=False),
     Column("source", String(200), nullable=False),
     Index("login_attempts_by_username", "username", "at"),
 )
 
-scenario_versions = Table(
+Table(
     "scenario_versions",
-    metadata,
+    VERSION_1,
     Column("id", Integer, primary_key=True),
     Column("scenario_id", String(100), nullable=False),
     Column("content_hash", String(64), nullable=False, unique=True),
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-attempts = Table(
+Table(
     "attempts",
-    metadata,
+    VERSION_1,
     Column("id", String(32), primary_key=True),
     Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("version_id", Integer, ForeignKey("scenario_versions.id"), nullable=False),
     Column("mode", String(20), nullable=False),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("finished_at", UtcDateTime),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
     Column("score", Float),
     Column("passed", Boolean),
     Column("outcome", String(50)),
@@ -75,9 +80,9 @@ attempts = Table(
     Index("attempts_by_start", "started_at"),
 )
 
-attempt_events = Table(
+Table(
     "attempt_events",
-    metadata,
+    VERSION_1,
     Column("attempt_id", String(32), ForeignKey("attempts.id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("t", Float, nullable=False),
@@ -86,12 +91,18 @@ attempt_events = Table(
     PrimaryKeyConstraint("attempt_id", "seq"),
 )
 
-attempt_rule_results = Table(
+Table(
     "attempt_rule_results",
-    metadata,
+    VERSION_1,
     Column("attempt_id", String(32), ForeignKey("attempts.id"), nullable=False),
     Column("code", String(10), nullable=False),
     Column("verdict", String(5), nullable=False),
     PrimaryKeyConstraint("attempt_id", "code"),
     Index("rule_results_by_code", "code", "verdict"),
 )
+
+
+def create_version_1(conn: Connection) -> None:
+    """Make the version 1 schema in an empty database, as the released coach's open_store did."""
+    VERSION_1.create_all(conn)
+    conn.execute(insert(_schema_version).values(version=1))

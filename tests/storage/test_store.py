@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select, update
 
 from coach.events import (
     TRAINEE_EVENTS,
@@ -51,6 +52,7 @@ from coach.storage import (
 from coach.storage import sql
 from coach.storage.sql import SqlStore, open_store
 from tests.conftest import ROOT
+from tests.storage.schema_v1 import VERSION_1, create_version_1
 
 PASSWORD = "correct horse battery"
 SCENARIO = ROOT / "scenarios" / "apa-citation-youtube.yaml"
@@ -484,11 +486,41 @@ def test_reopening_keeps_everything(store_url: str, scenario: tuple[LoadedScenar
         again.close()
 
 
+def _version_1_database(url: str) -> None:
+    """Make the database at `url` (empty) what the first released coach made."""
+    engine = create_engine(sql.engine_url(url))
+    try:
+        with engine.begin() as conn:
+            create_version_1(conn)
+    finally:
+        engine.dispose()
+
+
+def _schema(engine: Engine) -> dict[str, tuple[list[str], list[str], list[tuple[Any, ...]]]]:
+    """Each table's columns, primary key and indexes (name, columns, unique, and a partial index's
+    condition among the dialect's options), as the database reports them."""
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        return {
+            table: (
+                [column["name"] for column in inspector.get_columns(table)],
+                inspector.get_pk_constraint(table)["constrained_columns"],
+                sorted(
+                    (
+                        index["name"], tuple(index["column_names"]), bool(index["unique"]),
+                        sorted((option, str(value)) for option, value in index.get("dialect_options", {}).items()),
+                    )
+                    for index in inspector.get_indexes(table)
+                ),
+            )
+            for table in sorted(inspector.get_table_names())
+        }
+
+
 def test_an_existing_database_is_upgraded_in_order(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sql, "UPGRADES", ())
-    open_store(store_url).close()  # a database at version 1 of this test's history
+    _version_1_database(store_url)
     ran: list[str] = []
 
     def add_column(conn) -> None:  # what a real upgrade does
@@ -506,6 +538,70 @@ def test_an_existing_database_is_upgraded_in_order(
         upgraded.close()
     open_store(store_url).close()
     assert ran == ["v1→v2", "v2→v3"], "an up-to-date database is left alone"
+
+
+def test_a_version_1_database_gets_the_report_indexes_and_the_schema_of_a_fresh_one(store_url: str) -> None:
+    fresh = open_store(store_url)
+    try:
+        fresh_schema = _schema(fresh.engine)
+        with fresh._writer.begin() as conn:
+            sql.metadata.drop_all(conn)
+    finally:
+        fresh.close()
+    # in the same (now empty) database: version 1, with a finished attempt in it
+    _version_1_database(store_url)
+    v1, now, attempt_id = VERSION_1.tables, datetime.now(UTC), "a" * 32
+    engine = create_engine(sql.engine_url(store_url))
+    try:
+        with engine.begin() as conn:
+            assert not {"attempts_by_finish", "rule_results_by_attempt"} & {
+                index["name"] for table in ("attempts", "attempt_rule_results") for index in inspect(conn).get_indexes(table)
+            }
+            conn.execute(
+                insert(v1["users"]).values(
+                    id=1, username="tara", display_name="Tara", role="trainee", password_hash="x", disabled=False,
+                    created_at=now,
+                )
+            )
+            conn.execute(
+                insert(v1["scenario_versions"]).values(
+                    id=1, scenario_id="s", content_hash="h" * 64, title="S", text="", created_at=now
+                )
+            )
+            conn.execute(
+                insert(v1["attempts"]).values(
+                    id=attempt_id, owner_id=1, version_id=1, mode="practice", started_at=now, finished_at=now,
+                    score=100.0, passed=True,
+                )
+            )
+            conn.execute(
+                insert(v1["attempt_rule_results"]),
+                [
+                    {"attempt_id": attempt_id, "code": "CL001", "verdict": "pass"},
+                    {"attempt_id": attempt_id, "code": "TR001", "verdict": "n/a"},
+                ],
+            )
+    finally:
+        engine.dispose()
+
+    upgraded = open_store(store_url)
+    try:
+        with upgraded.engine.connect() as conn:
+            assert conn.execute(select(sql.schema_version.c.version)).scalar_one() == sql.schema_head() >= 2
+            assert conn.execute(
+                select(sql.attempt_rule_results.c.code, sql.attempt_rule_results.c.verdict)
+                .order_by(sql.attempt_rule_results.c.code)
+            ).all() == [("CL001", "pass"), ("TR001", "n/a")]
+            indexes = {
+                index["name"]: index["column_names"]
+                for table in ("attempts", "attempt_rule_results")
+                for index in inspect(conn).get_indexes(table)
+            }
+        assert indexes["attempts_by_finish"] == ["finished_at", "owner_id", "version_id", "passed", "score", "id"]
+        assert indexes["rule_results_by_attempt"] == ["attempt_id", "code", "verdict"]
+        assert _schema(upgraded.engine) == fresh_schema
+    finally:
+        upgraded.close()
 
 
 def test_a_database_from_a_newer_coach_is_refused(store_url: str) -> None:
