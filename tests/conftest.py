@@ -42,3 +42,17 @@ def shared_examples() -> Path:
     if not folder.is_dir():
         pytest.skip("../shared/examples is not next to this checkout")
     return folder
+
+
+def run_page_directly(page: str, user_id: int | None):
+    """One page script run by itself, bypassing app.py's menu, as a URL might reach it; the session
+    state starts as app.py would leave it."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages.ui import STATE_DEFAULTS
+
+    app = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=30)
+    for key, value in STATE_DEFAULTS.items():
+        app.session_state[key] = value
+    app.session_state["auth_user_id"] = user_id
+    return app.run()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.ui import STATE_DEFAULTS
 from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, run_page_directly
 
 PAGES = {
     "app_pages/console.py": "Practice a chat",
@@ -120,21 +119,14 @@ def test_the_menu_lists_only_the_roles_pages(store, role: Role) -> None:
 def test_pages_check_the_role_themselves(store, role: Role) -> None:
     """Run the coordinator-only page directly, bypassing the menu, as a URL might."""
     user = store.create_user("someone", "Someone", role, PASSWORD)
-    page = AppTest.from_file(str(ROOT / "app_pages" / "accounts.py"), default_timeout=30)
-    for key, value in STATE_DEFAULTS.items():  # the page expects the keys app.py sets up
-        page.session_state[key] = value
-    page.session_state["auth_user_id"] = user.id
-    page.run()
+    page = run_page_directly("accounts.py", user.id)
     assert [e.value for e in page.error] == ["This page is not available to you."]
     assert not page.dataframe
 
 
 def test_nobody_logged_in_cannot_run_a_page(store) -> None:
     store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
-    page = AppTest.from_file(str(ROOT / "app_pages" / "attempts.py"), default_timeout=30)
-    for key, value in STATE_DEFAULTS.items():
-        page.session_state[key] = value
-    page.run()
+    page = run_page_directly("attempts.py", None)
     assert [e.value for e in page.error] == ["This page is not available to you."]
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.ui import STATE_DEFAULTS
 from coach.library import ScenarioLibrary
 from coach.scoring import RULESET_VERSION, matcher_for, score
 from coach.simulator import play_walkthrough
 from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, run_page_directly
 
 PLAYS = [  # (trainee, cohort, scenario, walkthrough)
     ("ana", "fall", "lost-book-charge-maplewood", "ideal"),
@@ -172,10 +171,6 @@ def test_excel_is_offered_only_for_files_quick_to_make(played: AppTest, monkeypa
 def test_only_coordinators_get_the_exports(store, role: Role) -> None:
     """The dashboard run directly, bypassing the menu, as a URL might."""
     user = store.create_user("someone", "Someone", role, PASSWORD)
-    page = AppTest.from_file(str(ROOT / "app_pages" / "dashboard.py"), default_timeout=30)
-    for key, value in STATE_DEFAULTS.items():  # the page expects the keys app.py sets up
-        page.session_state[key] = value
-    page.session_state["auth_user_id"] = user.id
-    page.run()
+    page = run_page_directly("dashboard.py", user.id)
     assert [e.value for e in page.error] == ["This page is not available to you."]
     assert download_labels(page) == []

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.ui import STATE_DEFAULTS
 from coach.catalogue import EditorBase, save_draft
 from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, run_page_directly
 
 TEMPLATE = (ROOT / "coach" / "scenario_template.yaml").read_text(encoding="utf-8")
 NEW_ID, NEW_TITLE = "hold-in-transit", "Robin's hold is stuck in transit"
@@ -274,11 +273,7 @@ def test_the_text_survives_a_visit_to_another_page(store) -> None:
 @pytest.mark.parametrize("page", ["workbench.py", "scenarios.py"])
 def test_trainees_cannot_use_the_trainer_pages(store, page: str) -> None:
     trainee = store.create_user("terry", "Terry", Role.TRAINEE, PASSWORD)
-    app = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=30)
-    for key, value in STATE_DEFAULTS.items():
-        app.session_state[key] = value
-    app.session_state["auth_user_id"] = trainee.id
-    app.run()
+    app = run_page_directly(page, trainee.id)
     assert [error.value for error in app.error] == ["This page is not available to you."]
 
 
