@@ -382,11 +382,10 @@ def test_frames_are_plain_pandas(data: Dataset) -> None:
         assert isinstance(frame, pd.DataFrame) and not frame.empty
 
 
+@pytest.mark.parametrize("data", ["sqlite"], indirect=True)  # SQLite's query plans
 def test_on_sqlite_a_date_range_is_read_from_the_report_indexes_alone(data: Dataset) -> None:
     """The plans, not the times: a query that stops matching a partial index's condition word for
     word (say, with the verdicts bound rather than written out) silently loses it on SQLite."""
-    if data.store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's query plans")
     statements: list[tuple[str, Any]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
