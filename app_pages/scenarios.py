@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import app_store, checked_scenario, publish_version, require_role
+from app_pages.ui import app_store, autoplayed, checked_scenario, publish_version, require_role
 from coach.catalogue import EditorBase, LibraryStatus, VersionStatus, library_status, version_status
 from coach.coverage import ScenarioCoverage, scenario_coverage
 from coach.rules import RULES
@@ -16,11 +16,10 @@ STATUS_ICONS = {LibraryStatus.PUBLISHED: "🟢", LibraryStatus.DRAFT: "📝", Li
                 LibraryStatus.WITHDRAWN: "⏸️"}
 
 
-@st.cache_resource(max_entries=256, show_spinner="Playing the walkthroughs...")
 def walkthrough_coverage(text: str) -> ScenarioCoverage | None:
-    """The rules a valid scenario's walkthroughs pass and fail (None if it does not load); a text never changes."""
+    """The rules a valid scenario's walkthroughs pass and fail (None if it does not load)."""
     loaded = checked_scenario(text).loaded
-    return None if loaded is None else scenario_coverage(loaded)
+    return None if loaded is None else scenario_coverage(loaded, autoplayed(text))
 
 
 def who(username: str | None) -> str:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from coach.attempt import Attempt, Mode
 from coach.catalogue import CheckedText, NotPublishable, check_text, import_shipped, publish
+from coach.coverage import Autoplay, autoplay
 from coach.library import ScenarioLibrary
 from coach.problems import BadInput
 from coach.rules import Outcome
@@ -154,6 +155,16 @@ def checked_scenario(text: str) -> CheckedText:
     """A scenario text validated. Parsing YAML safely is slow (tens of ms) and a text never
     changes, so each is parsed once per process; the result is immutable."""
     return check_text(text, "scenario.yaml")
+
+
+@st.cache_resource(max_entries=256, show_spinner="Playing the walkthroughs...")
+def autoplayed(text: str) -> Autoplay:
+    """A valid scenario text's walkthroughs, played and scored once per process (a text never
+    changes): the workbench, publishing checks and coverage all read them."""
+    loaded = checked_scenario(text).loaded
+    if loaded is None:
+        raise ValueError("only a scenario that loads can be autoplayed")
+    return autoplay(loaded)
 
 
 def published_scenarios(user: User) -> list[LoadedScenario]:

@@ -8,13 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui import app_store, begin_attempt, checked_scenario, publish_version, require_role
+from app_pages.ui import app_store, autoplayed, begin_attempt, checked_scenario, publish_version, require_role
 from coach.attempt import Mode
 from coach.catalogue import DraftProblem, EditorBase, draft_identity, publication_problems, save_draft
 from coach.coverage import scenario_coverage
 from coach.scenario import LoadedScenario
-from coach.scoring import matcher_for, score
-from coach.simulator import ActionRefused, play_walkthrough
+from coach.simulator import ActionRefused
 from coach.storage import Conflict, NotFound, Role, ScenarioVersion, User
 from coach.yamlsafe import MAX_BYTES
 
@@ -153,7 +152,7 @@ def validate(text: str) -> LoadedScenario | None:
 
 def save_and_publish_buttons(user: User, loaded: LoadedScenario | None) -> None:
     st.text_input("What changed (saved with the version)", key="workbench_note", max_chars=500)
-    problems = ["it does not load"] if loaded is None else publication_problems(loaded)
+    problems = ["it does not load"] if loaded is None else publication_problems(loaded, autoplayed(loaded.text))
     save_button, publish_button = st.columns(2)
     save_button.button("Save draft", on_click=save, args=(user,), key="workbench_save",
                        help="Saves a new version, even one with problems; trainees do not see it.")
@@ -171,24 +170,22 @@ def save_and_publish_buttons(user: User, loaded: LoadedScenario | None) -> None:
         (st.success if kind == "success" else st.error)(message)
 
 
-def autoplay(loaded: LoadedScenario) -> None:
+def autoplay_results(loaded: LoadedScenario) -> None:
     """Every walkthrough played by itself and scored: does the scenario teach what it should?"""
-    scenario = loaded.scenario
-    rows, cards = [], {}
-    for name, steps in scenario.walkthroughs.items():
-        try:
-            events = play_walkthrough(scenario, matcher_for(scenario), steps).events
-        except ActionRefused as refusal:
-            rows.append({"walkthrough": name, "score": None, "passed": None, "failed rules": f"cannot play: {refusal}"})
-            continue
-        card = score(scenario, events)
-        cards[name] = card
-        failed = [r.rule.code for r in card.results if r.verdict.outcome.value == "fail"]
-        rows.append({"walkthrough": name, "score": card.score, "passed": card.passed, "failed rules": ", ".join(failed)})
-    if not rows:
+    played = autoplayed(loaded.text)
+    if not played.results:
         return
+    rows = []
+    for name, card in played.results.items():
+        if isinstance(card, ActionRefused):
+            rows.append({"walkthrough": name, "score": None, "passed": None, "failed rules": f"cannot play: {card}"})
+        else:
+            failed = [r.rule.code for r in card.results if r.verdict.outcome.value == "fail"]
+            rows.append({"walkthrough": name, "score": card.score, "passed": card.passed,
+                         "failed rules": ", ".join(failed)})
     st.subheader("Autoplay")
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    cards = played.cards()
     ideal = cards.get("ideal")
     if ideal is not None and ideal.score != 100.0:
         st.warning("The ideal walkthrough does not score 100: the scenario or its ideal actions need another look.")
@@ -196,7 +193,7 @@ def autoplay(loaded: LoadedScenario) -> None:
         with st.expander(f"{name}: every verdict"):
             for result in card.results:
                 st.text(f"{result.verdict.outcome.value:>4}  {result.rule.code} {result.rule.name}: {result.verdict.message}")
-    exercised = scenario_coverage(loaded)
+    exercised = scenario_coverage(loaded, played)
     shown = [code for code, found in exercised.verdicts.items() if found]
     st.caption("Rules this scenario exercises: " + (", ".join(shown) if shown else "none"))
 
@@ -230,4 +227,4 @@ if text.strip():
         if loaded.scenario.script is not None:
             st.button("Play this draft in the console", on_click=play_draft, args=(loaded, user),
                       key="workbench_play_button")
-            autoplay(loaded)
+            autoplay_results(loaded)

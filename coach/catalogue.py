@@ -15,9 +15,9 @@ from enum import StrEnum
 from coach.library import ScenarioLibrary
 from coach.problems import BadInput, Problem
 from coach.rules import Outcome
+from coach.coverage import Autoplay, autoplay
 from coach.scenario import LoadedScenario, parse_scenario
-from coach.scoring import matcher_for, score
-from coach.simulator import ActionRefused, play_walkthrough
+from coach.simulator import ActionRefused
 from coach.storage import SavedDraft, ScenarioEntry, ScenarioHistory, ScenarioVersion, Store, User
 from coach.yamlsafe import MAX_BYTES, YamlProblem, load_located
 
@@ -133,21 +133,20 @@ def save_draft(store: Store, viewer: User, text: str, note: str, base: EditorBas
     return store.save_scenario_draft(viewer, scenario_id, title, text, note, base_number)
 
 
-def publication_problems(loaded: LoadedScenario) -> list[str]:
-    """Why trainees should not get this valid scenario yet: empty when it may be published."""
+def publication_problems(loaded: LoadedScenario, played: Autoplay | None = None) -> list[str]:
+    """Why trainees should not get this valid scenario yet: empty when it may be published.
+    `played`: its walkthroughs, when already played."""
     scenario = loaded.scenario
     if scenario.script is None:
         return ["it has no `script`, so trainees could not play it"]
     if "ideal" not in scenario.walkthroughs:
         return ["it has no `ideal` walkthrough, so nothing shows that a model chat scores 100"]
-    try:
-        events = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"]).events
-    except ActionRefused as refusal:
-        return [f"its `ideal` walkthrough cannot be played: {refusal}"]
-    card = score(scenario, events)
-    if card.score != 100.0:
-        failed = [result.rule.code for result in card.results if result.verdict.outcome is Outcome.FAIL]
-        scored = "no score (no rule applies)" if card.score is None else f"{card.score}"
+    ideal = (played or autoplay(loaded)).results["ideal"]
+    if isinstance(ideal, ActionRefused):
+        return [f"its `ideal` walkthrough cannot be played: {ideal}"]
+    if ideal.score != 100.0:
+        failed = [result.rule.code for result in ideal.results if result.verdict.outcome is Outcome.FAIL]
+        scored = "no score (no rule applies)" if ideal.score is None else f"{ideal.score}"
         return [f"its `ideal` walkthrough scores {scored}, not 100" + (f" (it fails {', '.join(failed)})" if failed else "")]
     return []
 

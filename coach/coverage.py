@@ -12,8 +12,33 @@ from dataclasses import dataclass
 
 from coach.rules import RULES
 from coach.scenario import LoadedScenario
-from coach.scoring import matcher_for, score
-from coach.simulator import play_walkthrough
+from coach.scoring import Scorecard, matcher_for, score
+from coach.simulator import ActionRefused, play_walkthrough
+
+
+@dataclass(frozen=True, slots=True)
+class Autoplay:
+    """Every walkthrough of a scenario played by itself, in the scenario's order: its scorecard, or
+    why the console refused one of its steps. A scenario without a script has none played."""
+
+    loaded: LoadedScenario
+    results: dict[str, Scorecard | ActionRefused]
+
+    def cards(self) -> dict[str, Scorecard]:
+        return {name: card for name, card in self.results.items() if isinstance(card, Scorecard)}
+
+
+def autoplay(loaded: LoadedScenario) -> Autoplay:
+    scenario = loaded.scenario
+    results: dict[str, Scorecard | ActionRefused] = {}
+    if scenario.script is not None:
+        matcher = matcher_for(scenario)
+        for name, steps in scenario.walkthroughs.items():
+            try:
+                results[name] = score(scenario, play_walkthrough(scenario, matcher, steps).events)
+            except ActionRefused as refusal:
+                results[name] = refusal
+    return Autoplay(loaded, results)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +70,15 @@ class Coverage:
         }
 
 
-def scenario_coverage(loaded: LoadedScenario) -> ScenarioCoverage:
-    scenario = loaded.scenario
+def scenario_coverage(loaded: LoadedScenario, played: Autoplay | None = None) -> ScenarioCoverage:
+    """The verdicts each rule got from the scenario's walkthroughs (`played`, when already played)."""
+    played = played or autoplay(loaded)
     found: dict[str, set[str]] = {rule.code: set() for rule in RULES}
-    if scenario.script is not None:
-        matcher = matcher_for(scenario)
-        for steps in scenario.walkthroughs.values():
-            card = score(scenario, play_walkthrough(scenario, matcher, steps).events)
-            for result in card.results:
-                if result.verdict.outcome.value != "n/a":
-                    found[result.rule.code].add(result.verdict.outcome.value)
+    for card in played.cards().values():
+        for result in card.results:
+            if result.verdict.outcome.value != "n/a":
+                found[result.rule.code].add(result.verdict.outcome.value)
+    scenario = loaded.scenario
     return ScenarioCoverage(scenario.id, scenario.title, {code: frozenset(v) for code, v in found.items()})
 
 

@@ -203,6 +203,14 @@ def assert_no_formulas(data: bytes) -> None:
                 assert b"<f>" not in package.read(name) and b"<f " not in package.read(name), name
 
 
+def only_sheet(data: bytes, title: str):
+    """The header and rows of a workbook that must hold one sheet, `title`, and no formula."""
+    assert_no_formulas(data)
+    book = workbook(data)
+    assert book.sheetnames == [title]
+    return header_and_rows(book[title])
+
+
 def finished_times(store: SqlStore, coordinator) -> dict[str, datetime]:
     """Each attempt's finished_at, as the CSV (aware, with its offset) gives it."""
     return {row["attempt_id"]: datetime.fromisoformat(row["finished_at"])
@@ -211,11 +219,7 @@ def finished_times(store: SqlStore, coordinator) -> dict[str, datetime]:
 
 def test_attempts_xlsx(store: SqlStore) -> None:
     coordinator, trainees, card = filled(store)
-    data = attempts_xlsx(store, coordinator, DashboardFilters())
-    assert_no_formulas(data)
-    book = workbook(data)
-    assert book.sheetnames == ["Attempts"]
-    header, rows = header_and_rows(book["Attempts"])
+    header, rows = only_sheet(attempts_xlsx(store, coordinator, DashboardFilters()), "Attempts")
     assert header == ["attempt_id", "finished_at_utc", *ATTEMPT_COLUMNS[2:]]  # Excel has no time zones
     assert len(rows) == 5  # the unfinished attempt is not exported
 
@@ -241,11 +245,7 @@ def test_attempts_xlsx(store: SqlStore) -> None:
 
 def test_rule_results_xlsx(store: SqlStore) -> None:
     coordinator, trainees, card = filled(store)
-    data = rule_results_xlsx(store, coordinator, DashboardFilters())
-    assert_no_formulas(data)
-    book = workbook(data)
-    assert book.sheetnames == ["Rule results"]
-    header, rows = header_and_rows(book["Rule results"])
+    header, rows = only_sheet(rule_results_xlsx(store, coordinator, DashboardFilters()), "Rule results")
     assert header == ["attempt_id", "finished_at_utc", *RULE_RESULT_COLUMNS[2:]]
     assert len(rows) == 5 * len(RULES)
     expected = card.verdicts()

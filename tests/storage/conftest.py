@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from coach.storage import Role, User
 from coach.storage.sql import SqlStore, engine_url, open_store
+from tests.conftest import PASSWORD
 
 POSTGRES_URL_VARIABLE = "COACH_TEST_POSTGRES_URL"
 
@@ -59,3 +61,8 @@ def store(store_url: str) -> Iterator[SqlStore]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'coach.sqlite3'}"
+
+
+@pytest.fixture
+def trainee(store: SqlStore) -> User:
+    return store.create_user("tara", "Tara", Role.TRAINEE, PASSWORD)

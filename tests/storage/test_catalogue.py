@@ -45,11 +45,6 @@ def other_trainer(store: SqlStore) -> User:
     return store.create_user("theo", "Theo", Role.TRAINER, PASSWORD)
 
 
-@pytest.fixture
-def trainee(store: SqlStore) -> User:
-    return store.create_user("tara", "Tara", Role.TRAINEE, PASSWORD)
-
-
 def edited(text: str, old: str, new: str) -> str:
     assert old in text
     return text.replace(old, new, 1)

@@ -70,11 +70,6 @@ def version(store: SqlStore, scenario: tuple[LoadedScenario, str]) -> ScenarioVe
 
 
 @pytest.fixture
-def trainee(store: SqlStore) -> User:
-    return store.create_user("tara", "Tara", Role.TRAINEE, PASSWORD)
-
-
-@pytest.fixture
 def other_trainee(store: SqlStore) -> User:
     return store.create_user("otto", "Otto", Role.TRAINEE, PASSWORD)
 
