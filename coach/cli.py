@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.events import check_references, load_transcript
-from coach.intents import INTENTS, default_matcher
+from coach.intents import SPEAKERS, default_matcher
 from coach.problems import BadInput, Problem
 from coach.rules import RULES
 from coach.scenario import LoadedScenario, json_schema, load_scenario
@@ -83,10 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
         "match",
         help="show the intents found in texts",
         description="Show which intents each text matches, with a 0-100 score for every intent. "
-        "With --scenario, the scenario's extra phrases are used too.",
+        "With --scenario, the scenario's extra phrases are used too; --speaker says who wrote the texts.",
     )
-    match.add_argument("--scenario", metavar="FILE", help="scenario whose 'phrases' extend the phrase bank")
-    match.add_argument("texts", nargs="+", metavar="TEXT", help="a trainee message")
+    match.add_argument("--scenario", metavar="FILE", help="scenario whose 'phrases' add to the trainee's intents")
+    match.add_argument(
+        "--speaker",
+        choices=SPEAKERS,
+        default="trainee",
+        help="who wrote the texts (default trainee: the chat intents, greet and request_handoff; "
+        "colleague: accept_handoff, decline_handoff; patron: needs_more_help)",
+    )
+    match.add_argument(
+        "--explain", action="store_true", help="also show, per intent, the words and word pairs behind its score"
+    )
+    match.add_argument("texts", nargs="+", metavar="TEXT", help="a message")
 
     rules = commands.add_parser(
         "rules", help="list the rules", description="List every rule: code, name, severity, summary and source tip."
@@ -253,8 +263,14 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _match(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     matcher = matcher_for(load_scenario(args.scenario).scenario) if args.scenario else default_matcher()
     for text in args.texts:
-        found = matcher.match(text)
-        line = {"text": text, "matched": list(found.matched), "scores": {i: found.scores[i] for i in INTENTS}}
+        found = matcher.match(text, args.speaker)
+        line: dict[str, Any] = {"text": text, "matched": list(found.matched), "scores": found.scores}
+        if args.explain:
+            line["thresholds"] = {intent: matcher.threshold(intent) for intent in found.scores}
+            line["explain"] = {
+                intent: [{"words": e.words, "weight": round(e.weight, 2)} for e in evidence]
+                for intent, evidence in matcher.explain(text, args.speaker).items()
+            }
         print(json.dumps(line, ensure_ascii=False), file=out)
     return EXIT_OK
 

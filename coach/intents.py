@@ -1,48 +1,56 @@
-"""Match trainee chat messages to intents (SPEC section 6).
+"""Match chat messages to intents (SPEC section 6), by speaker.
 
-A message is normalised (lower case, contractions expanded, chat spellings,
-synonyms and idioms folded into one canonical wording: see ``normalize``) and
-compared with the phrase bank of ``coach.phrase_bank`` plus any phrases a
-scenario adds, which go through the same normalisation.
+Each speaker (the trainee, a colleague, the patron) has its own intents and its own
+model, trained by ``scripts/train_intents.py`` from the labelled corpus in
+``corpus/`` (labelled by ``docs/intent-labels.md``) and committed as
+``coach/intent_model.npz``; nothing is downloaded or trained at run time.
 
-Speed matters (the scorer runs this on every trainee message of every
-transcript), so a message is not compared with every phrase:
+How a message is read is ``coach.intent_text``: canonical words (contractions
+expanded, chat and British spellings folded, email addresses and links replaced by a
+placeholder), clauses and sentences, question marks, negation scope (a word after
+"not", "nobody", ... up to the end of its clause is another word: "!transfer") and
+quotation (quoted passages and capitalised words inside a sentence, such as titles,
+are mentioned, not said: "~sorry"). Its features are the words, their character
+3- and 4-grams (which carry typos and word families to what the model knows), the
+pairs of neighbouring words in a clause, and each question's first two words.
 
-1. a phrase's content words (its "anchors", compared by a light stem so that
-   "questions" finds "question") must all occur in a message for the phrase to
-   be scored at all; an inverted index lists each phrase under its rarest
-   anchor. A message word of five letters or more that is one edit away from a
-   phrase word with the same first letter is read as that word (typos such as
-   "emial", "trasnfer");
-2. a candidate phrase is scored 0..100 as the mean of two rapidfuzz
-   comparisons: the partial ratio on characters (best match of the phrase inside
-   the message), which forgives spelling; and a word-level score, with every word
-   stem encoded as one character (content words twice), giving the share of the
-   phrase found in order around its best alignment, which keeps "misread your
-   question" from passing for "read your question";
-3. a match is cancelled when a negator (not, no, never, unable, nobody, ...)
-   stands among the matched words or a few words before them in the same clause,
-   so "I can't transfer you" does not explain a transfer.
+The model sums a learnt vector per feature, passes the sum through one hidden layer
+and gives each intent a probability, shown as a score 0..100; an intent is matched at
+its threshold, chosen on the development set. A message of several sentences is
+scored whole and sentence by sentence, and each intent keeps its best score, so an
+intent said in the middle of a long message counts. ``explain`` says which words or
+pairs of words decided a score: how much it falls when they are left out.
 
-An intent's score is its best phrase's score; the intent is matched at
-``THRESHOLD`` or above. ``thank_and_invite`` also scores as the weaker of its two
-halves (a thanks and an invitation to come back), each found anywhere in the
-message.
+A scenario may add phrases for the chat intents; a phrase matches where it occurs
+almost word for word in a message (rapidfuzz, at least ``PHRASE_THRESHOLD``) and is
+not negated there. The intent's score is then the higher of the model's and the
+phrase's.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from collections import Counter
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.distance import LCSseq
 
-from coach import phrase_bank
+from coach.intent_text import (
+    CLAUSE_START,
+    NEGATED,
+    QUESTION_MARK,
+    QUOTED,
+    Reading,
+    normalize,
+    pair_features,
+    read_message,
+    word_features,
+)
 
+# The chat intents a trainee's message to the patron can carry; scenarios may add phrases for them.
 INTENTS: tuple[str, ...] = (
     "explain_transfer",
     "apologize",
@@ -53,268 +61,134 @@ INTENTS: tuple[str, ...] = (
     "hold_read_question",
     "hold_review_transcript",
 )
-
-# Score at which an intent counts as matched: where macro F1 peaks on the
-# evaluation set (scripts/intent_eval.py) and on sets held out while tuning.
-THRESHOLD: int = 74
-
-# Words that carry no intent of their own: never anchors.
-STOPWORDS: frozenset[str] = frozenset(
-    """
-    a about all also am an and any are as at be been being but by can could
-    doing done for from had has have here hey hi hello i if in into is it its
-    just let me might must my no not now of oh ok on or our please really should
-    so some still the then there this to too up us very we were
-    while who will with yes you your
-    """.split()
-)
-
-# A negator this close before matched words (same clause) cancels the match.
-NEGATORS: frozenset[str] = frozenset(
-    "not no never unable nobody nothing none neither nor without".split()
-)
-NEGATION_WINDOW = 6
-# Conjunctions that start a new clause, so "I can't see your account so I'll
-# transfer you" keeps its transfer.
-CLAUSE_WORDS: frozenset[str] = frozenset("so but because and although though however".split())
-
-# Shortest message word eligible for typo correction; shorter words collide with
-# real words too often ("mail", "read").
-TYPO_MIN_LENGTH = 5
-
-# Content words count this many times in the word-level comparison, so that
-# "read the question" and "read the transcript" differ by more than "the" would.
-CONTENT_WEIGHT = 2
-# Share of the word-level score in the final score (the rest is characters).
-WORD_SHARE = 0.5
-# Codes either side of the aligned window searched for the rest of the phrase.
-ALIGNMENT_SLACK = 2
-
-_BOUNDARY = ","
-_CLAUSE_PUNCTUATION = ".!?;:,()"
-_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'",
-                             "\u2014": ",", "\u2013": ",", "\u2026": "."})
-_EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
-_NOT_WORD = re.compile(r"[^a-z0-9', ]+")
-
-# Whole-word replacements: contractions typed without apostrophes, chat
-# spellings, common misspellings, British spellings and synonyms.
-_WORDS: dict[str, str] = {
-    "im": "i am", "ive": "i have", "youre": "you are", "youve": "you have",
-    "youll": "you will", "dont": "do not", "doesnt": "do not", "didnt": "do not",
-    "isnt": "is not", "wasnt": "was not", "arent": "are not", "werent": "were not",
-    "cant": "can not", "cannot": "can not", "wont": "will not", "couldnt": "could not",
-    "wouldnt": "would not", "shouldnt": "should not", "havent": "have not",
-    "hasnt": "has not", "whats": "what is", "thats": "this is", "theres": "there is",
-    "heres": "here is", "whens": "when is", "hows": "how is", "lets": "let us",
-    "gonna": "going to", "wanna": "want to", "gotta": "have to",
-    "u": "you", "ur": "your", "pls": "please", "plz": "please", "thx": "thanks",
-    "thnx": "thanks", "thanx": "thanks", "ty": "thanks", "tysm": "thanks",
-    "thank": "thanks", "sry": "sorry", "srry": "sorry", "sory": "sorry",
-    "soory": "sorry", "sorrry": "sorry", "apologise": "apologize",
-    "apologising": "apologizing", "apologised": "apologized",
-    "sec": "moment", "secs": "moment", "second": "moment", "seconds": "moment",
-    "min": "moment", "mins": "moment", "minute": "moment", "minutes": "moment",
-    "mo": "moment", "moments": "moment", "anytime": "any time",
-    "addy": "address", "emails": "email", "convo": "conversation",
-    "info": "information", "okay": "ok", "k": "ok", "kk": "ok",
-    "transfering": "transferring", "transfered": "transferred",
-    "needed": "need", "wanted": "want",
-    "professor": "teacher", "prof": "teacher", "instructor": "teacher", "tutor": "teacher",
-    "review": "read", "reviewing": "reading", "reread": "read",
-    "paper": "assignment", "essay": "assignment", "report": "assignment",
-    "project": "assignment", "homework": "assignment", "presentation": "assignment",
-    # "Does that answer ...", "Did those answer ..." ask the same question.
-    "that": "this", "these": "this", "those": "this", "does": "do", "did": "do",
+TRAINEE_INTENTS: tuple[str, ...] = (*INTENTS, "greet", "request_handoff")
+COLLEAGUE_INTENTS: tuple[str, ...] = ("accept_handoff", "decline_handoff")
+PATRON_INTENTS: tuple[str, ...] = ("needs_more_help",)
+SPEAKER_INTENTS: dict[str, tuple[str, ...]] = {
+    "trainee": TRAINEE_INTENTS,
+    "colleague": COLLEAGUE_INTENTS,
+    "patron": PATRON_INTENTS,
 }
-# Apostrophe contractions whose stem changes.
-_CONTRACTIONS: dict[str, str] = {
-    "can't": "can not", "won't": "will not", "ain't": "is not", "shan't": "shall not",
-    "let's": "let us",
-}
-_CONTRACTION_SUFFIXES: dict[str, str] = {
-    "m": "am", "re": "are", "ll": "will", "ve": "have", "d": "would",
-}
-# Stems after which 's means "is"; elsewhere it is a possessive and is dropped.
-_IS_STEMS = frozenset("it that what there here who where when how he she".split())
+SPEAKERS: tuple[str, ...] = tuple(SPEAKER_INTENTS)
+ALL_INTENTS: tuple[str, ...] = tuple(i for intents in SPEAKER_INTENTS.values() for i in intents)
 
-# Multi-word idioms folded into one wording, after word replacement.
-_IDIOMS: dict[str, str] = {
-    # One pass: an idiom made by another fold needs its own entry too.
-    "e mail": "email",
-    "thanks you": "thanks", "thanks you so much": "thanks", "thanks you very much": "thanks",
-    "thanks so much": "thanks", "thanks very much": "thanks", "thanks a lot": "thanks",
-    "thanks again": "thanks", "many thanks": "thanks",
-    "do not hesitate to": "feel free to", "never hesitate to": "feel free to",
-    "no problem": "ok", "not a problem": "ok", "no worries": "ok",
-    "not to worry": "ok", "do not worry": "ok", "no rush": "ok",
-    "do not forget to": "remember to",
-    "bear with me": "wait", "hang on": "wait", "hold on": "wait",
-    "hang tight": "wait", "please hold": "please wait", "please hold on": "please wait",
-    "read over": "read", "read through": "read", "read back through": "read",
-    "read back over": "read", "look over": "read", "look through": "read",
-    "look at": "read", "take a look at": "read", "take a quick look at": "read",
-    "have a look at": "read", "go over": "read", "go through": "read",
-    "scroll back through": "read", "catch up on": "read",
-    "reading over": "reading", "reading through": "reading", "looking over": "reading",
-    "looking at": "reading", "going over": "reading", "going through": "reading",
-    "catching up on": "reading", "get caught up on": "read", "getting caught up on": "reading",
-    "chat history": "chat transcript", "chat log": "chat transcript",
-    "chat record": "chat transcript",
-    "what is been": "what has been", "dead line": "deadline", "talked about": "discussed",
-    "the other librarian": "my colleague", "the previous librarian": "my colleague",
-    "the last librarian": "my colleague", "the first librarian": "my colleague",
-    "no one": "nobody", "no body": "nobody",
-    "any other": "any more", "any further": "any more",
-    "anything more": "anything else", "would you need": "do you need",
-    # Polite requests: "Could you type ...", "Would you mind typing ...".
-    "could you": "can you", "will you": "can you", "would you mind": "can you",
-    "do apologize": "apologize", "do come back": "come back",
-}
-# First word -> (idiom words, replacement words), longest idiom first.
-_IDIOMS_BY_FIRST_WORD: dict[str, tuple[tuple[list[str], list[str]], ...]] = {}
-for _idiom in sorted(_IDIOMS, key=lambda idiom: -len(idiom.split())):
-    _IDIOMS_BY_FIRST_WORD[_idiom.split()[0]] = (
-        *_IDIOMS_BY_FIRST_WORD.get(_idiom.split()[0], ()),
-        (_idiom.split(), _IDIOMS[_idiom].split()),
-    )
-del _idiom
+# Who writes each kind of transcript event that carries text.
+_SPEAKER_OF_EVENT = {"say": "trainee", "im": "trainee", "agent_room": "trainee", "note": "trainee",
+                     "staff_says": "colleague", "patron_says": "patron"}
+
+MODEL_FILE = Path(__file__).resolve().parent / "intent_model.npz"
+
+# A scenario phrase matches where it occurs this closely in a message (0..100).
+PHRASE_THRESHOLD = 90
 
 
-_REPLACEMENTS: dict[str, tuple[str, ...]] = {
-    word: tuple(replacement.split()) for word, replacement in _WORDS.items()
-}
+def speaker_of(event: object) -> str:
+    """The speaker whose intents apply to a transcript event with text."""
+    return _SPEAKER_OF_EVENT[event.type]  # type: ignore[attr-defined]
 
 
-def _expand_apostrophe(token: str) -> list[str]:
-    """Canonical words for a token with an apostrophe ("i'm", "patron's")."""
-    token = token.strip("'")
-    if token in _CONTRACTIONS:
-        return _CONTRACTIONS[token].split()
-    if token.endswith("n't"):
-        return [*_REPLACEMENTS.get(token[:-3], (token[:-3],)), "not"]
-    stem, _, suffix = token.partition("'")
-    words = list(_REPLACEMENTS.get(stem, (stem,)))
-    if suffix == "s":
-        return words + ["is"] if stem in _IS_STEMS else words
-    return words + _CONTRACTION_SUFFIXES.get(suffix, "").split()
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What moved an intent's score: a word or a pair of words, and its weight (positive: towards)."""
 
-
-def _canonical_words(text: str) -> list[str]:
-    """Canonical words of a text, with ``_BOUNDARY`` between clauses."""
-    text = text.lower()
-    if not text.isascii():
-        text = text.translate(_TYPOGRAPHY)
-    if "@" in text:
-        text = _EMAIL_ADDRESS.sub(" emailaddress ", text)
-    if "http" in text or "www." in text:
-        text = _URL.sub(" link ", text)
-    for mark in _CLAUSE_PUNCTUATION:
-        if mark in text:
-            text = text.replace(mark, " , ")
-    words: list[str] = []
-    for token in _NOT_WORD.sub(" ", text).split():
-        replacement = _REPLACEMENTS.get(token)
-        if replacement is not None:
-            words += replacement
-        elif "'" in token:
-            words += _expand_apostrophe(token)
-        else:
-            words.append(token)
-    # Fold idioms; only the positions where one could start need a look.
-    folded: list[str] = []
-    position = 0
-    for start in [i for i, word in enumerate(words) if word in _IDIOMS_BY_FIRST_WORD]:
-        if start < position:
-            continue
-        for idiom, replacement in _IDIOMS_BY_FIRST_WORD[words[start]]:
-            if words[start:start + len(idiom)] == idiom:
-                folded += words[position:start]
-                folded += replacement
-                position = start + len(idiom)
-                break
-    folded += words[position:]
-    return folded
-
-
-def normalize(text: str) -> str:
-    """The canonical wording of ``text`` that phrases and messages are compared in."""
-    return " ".join(word for word in _canonical_words(text) if word != _BOUNDARY)
-
-
-def _stem(word: str) -> str:
-    """A crude stem, so that "questions", "reading", "completely" find their phrase
-    words. Past tenses keep "-ed": "emailed" and "apologized" report, not ask."""
-    if word.endswith("ing") and len(word) >= 6:
-        word = word[:-3]
-        if word[-1] == word[-2] and word[-1] not in "lsz":
-            word = word[:-1]
-    elif word.endswith("ies") and len(word) >= 5:
-        word = word[:-3] + "y"
-    elif word.endswith("ly") and len(word) >= 6:
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) >= 4:
-        word = word[:-1]
-    if word.endswith("e") and len(word) >= 4:
-        word = word[:-1]
-    return word
-
-
-def _weight(word: str) -> int:
-    """How many times a word's code is repeated in the word-level comparison."""
-    return 1 if word in STOPWORDS else CONTENT_WEIGHT
-
-
-def _deletes(word: str) -> list[str]:
-    """``word`` with one letter removed, every way (for one-edit typo lookup)."""
-    return [word[:i] + word[i + 1:] for i in range(len(word))]
+    words: str
+    weight: float
 
 
 @dataclass(frozen=True, slots=True)
 class IntentMatch:
-    """The intents found in one message: ``matched`` in ``INTENTS`` order, and a
-    0..100 score for every intent id (negated matches score 0)."""
+    """The intents found in one message: ``matched`` in the speaker's intent order, and a
+    0..100 score for every intent of that speaker."""
 
     text: str
+    speaker: str
     matched: tuple[str, ...]
     scores: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerModel:
+    """One speaker's model: a vector per feature, summed over the features of a message, then one
+    hidden layer (ReLU) and a logistic output per intent."""
+
+    intents: tuple[str, ...]
+    rows: dict[str, int]  # feature -> row of ``embedding``
+    embedding: np.ndarray  # (features, hidden)
+    hidden_bias: np.ndarray  # (hidden,)
+    output: np.ndarray  # (hidden, intents)
+    output_bias: np.ndarray  # (intents,)
+    thresholds: tuple[int, ...]  # 0..100, per intent
+
+    def logits_of_sums(self, sums: np.ndarray) -> np.ndarray:
+        """Logits (n, intents) from summed feature vectors (n, hidden)."""
+        return np.maximum(sums + self.hidden_bias, 0) @ self.output + self.output_bias
+
+    def with_thresholds(self, thresholds: Sequence[int]) -> SpeakerModel:
+        return SpeakerModel(self.intents, self.rows, self.embedding, self.hidden_bias, self.output,
+                            self.output_bias, tuple(thresholds))
+
+
+class _WordTable:
+    """The vectors a message is summed from: each known word's features summed once (its own vector
+    plus its character n-grams', which never change), followed by every feature's own vector (for
+    pairs, and for the n-grams of words the corpus never had). One gather then reads a message."""
+
+    __slots__ = ("word_index", "feature_index", "vectors", "zeros")
+
+    def __init__(self, model: SpeakerModel) -> None:
+        words = [feature[2:] for feature in model.rows if feature.startswith("w ")]
+        self.word_index = {word: number for number, word in enumerate(words)}
+        self.feature_index = {feature: len(words) + row for feature, row in model.rows.items()}
+        summed = np.zeros((len(words), model.embedding.shape[1]), dtype=np.float32)
+        for number, word in enumerate(words):
+            rows = [row for row in (model.rows.get(f) for f in word_features(word)) if row is not None]
+            summed[number] = model.embedding[rows].sum(axis=0)
+        self.vectors = np.vstack([summed, model.embedding.astype(np.float32)])
+        self.zeros = np.zeros((1, self.vectors.shape[1]), np.float32)  # the sum of no features
+        for array in (self.vectors, self.zeros):
+            array.setflags(write=False)  # shared between threads: read-only
+
+
+def load_models(path: Path = MODEL_FILE) -> tuple[dict[str, SpeakerModel], str]:
+    """The committed models by speaker, and the fingerprint of the data they were trained on."""
+    with np.load(path, allow_pickle=False) as stored:
+        models = {}
+        for speaker in SPEAKERS:
+            names = stored[f"{speaker}.features"].tolist()
+            models[speaker] = SpeakerModel(
+                intents=tuple(stored[f"{speaker}.intents"].tolist()),
+                rows={name: row for row, name in enumerate(names)},
+                embedding=stored[f"{speaker}.embedding"].astype(np.float32),
+                hidden_bias=stored[f"{speaker}.hidden_bias"],
+                output=stored[f"{speaker}.output"],
+                output_bias=stored[f"{speaker}.output_bias"],
+                thresholds=tuple(int(t) for t in stored[f"{speaker}.thresholds"].tolist()),
+            )
+        return models, str(stored["fingerprint"])
+
+
+def _probabilities(logits: np.ndarray) -> list[int]:
+    """Logits as 0..100 scores (in Python: for ten numbers, quicker than NumPy's calls)."""
+    return [0 if logit < -40 else round(100 / (1 + math.exp(-logit))) for logit in logits.tolist()]
+
+
+@dataclass(frozen=True, slots=True)
 class _Phrase:
-    wording: str             # normalised
-    codes: str               # one character per word stem, see _weight
-    group: int               # index into IntentMatcher._groups
-    anchors: frozenset[str]  # stems of the content words; all must be in a message
-    negated_ok: bool         # the phrase itself contains a negator
-
-
-@dataclass(slots=True)
-class _Message:
-    wording: str              # normalised words joined by single spaces
-    codes: str                # one character per word stem, see _weight
-    positions: list[int]      # word index of each code
-    words: list[str]
-    clauses: list[int]        # clause number of each word
-    anchors: set[str]         # phrase anchors among the message's stems
-
-
-# A message word as the matcher reads it: (word after typo correction, its stem
-# if that is a phrase anchor else "", its code repeated by weight).
-_Reading = tuple[str, str, str]
-
-# Code of message words that appear in no phrase: matches nothing.
-_UNKNOWN_CODE = "\x00"
+    intent: str
+    wording: str  # normalised
 
 
 class IntentMatcher:
     """Matches messages to intents; immutable after construction, so thread-safe."""
 
-    __slots__ = ("_groups", "_phrases", "_index", "_codes", "_readings", "_typos")
+    __slots__ = ("_models", "_phrases", "_words")
 
-    def __init__(self, extra_phrases: Mapping[str, Sequence[str]] | None = None):
-        """Build from the built-in bank plus ``extra_phrases`` (intent id -> phrases).
+    def __init__(
+        self,
+        extra_phrases: Mapping[str, Sequence[str]] | None = None,
+        models: Mapping[str, SpeakerModel] | None = None,
+    ) -> None:
+        """Build from the committed models plus ``extra_phrases`` (chat intent id -> phrases).
 
         Raises ValueError for an unknown intent id or a phrase that is not a
         string with at least one word.
@@ -323,176 +197,192 @@ class IntentMatcher:
         unknown = sorted(set(extra_phrases) - set(INTENTS))
         if unknown:
             raise ValueError(f"unknown intent id {unknown[0]!r}; known ids: {', '.join(INTENTS)}")
-        # Phrases come in groups, each scored as its best phrase: one group per
-        # intent (in INTENTS order), then one per part of thank_and_invite.
-        groups = [*INTENTS, *["thank_and_invite"] * len(phrase_bank.THANK_AND_INVITE_PARTS)]
-        wordings: list[tuple[str, int]] = []
-        for group, intent in enumerate(INTENTS):
-            extras = extra_phrases.get(intent) or ()
-            if isinstance(extras, str) or not all(isinstance(p, str) for p in extras):
-                raise ValueError(f"phrases for intent {intent!r} must be a list of strings")
-            wordings += [(p, group) for p in (*phrase_bank.PHRASES[intent], *extras)]
-        for group, part_phrases in enumerate(phrase_bank.THANK_AND_INVITE_PARTS, len(INTENTS)):
-            wordings += [(p, group) for p in part_phrases]
-
-        normalised = []
-        for text, group in wordings:
-            words = normalize(text).split()
-            if not words:
-                raise ValueError(f"phrase {text!r} for intent {groups[group]!r} has no words")
-            normalised.append((words, group))
-        vocabulary = sorted({word for words, _ in normalised for word in words})
-        codes: dict[str, str] = {}
-        for word in vocabulary:
-            codes.setdefault(_stem(word), chr(0x4E00 + len(codes)))
-
         phrases = []
-        for words, group in normalised:
-            content = [word for word in words if word not in STOPWORDS] or words
-            phrases.append(_Phrase(
-                wording=" ".join(words),
-                codes="".join(codes[_stem(word)] * _weight(word) for word in words),
-                group=group,
-                anchors=frozenset(_stem(word) for word in content),
-                negated_ok=any(word in NEGATORS for word in words),
-            ))
-        # A candidate must contain all anchors of a phrase, so the phrase need
-        # only be listed under its rarest anchor: short lists to go through.
-        frequency = Counter(anchor for phrase in phrases for anchor in phrase.anchors)
-        index: dict[str, list[int]] = {anchor: [] for anchor in frequency}
-        for number, phrase in enumerate(phrases):
-            index[min(sorted(phrase.anchors), key=frequency.__getitem__)].append(number)
-
-        # One-edit typo lookup (symmetric deletes): a phrase word and each of its
-        # one-letter deletions -> the phrase words they come from.
-        typos: dict[str, set[str]] = {}
-        for word in vocabulary:
-            if len(word) >= TYPO_MIN_LENGTH - 1 and word not in STOPWORDS:
-                for key in (word, *_deletes(word)):
-                    typos.setdefault(key, set()).add(word)
-
-        self._groups = tuple(groups)
+        for intent, extras in extra_phrases.items():
+            if isinstance(extras, str) or not all(isinstance(p, str) for p in extras or ()):
+                raise ValueError(f"phrases for intent {intent!r} must be a list of strings")
+            for phrase in extras or ():
+                wording = normalize(phrase)
+                if not wording:
+                    raise ValueError(f"phrase {phrase!r} for intent {intent!r} has no words")
+                phrases.append(_Phrase(intent, wording))
         self._phrases = tuple(phrases)
-        self._index = {anchor: tuple(numbers) for anchor, numbers in index.items()}
-        self._codes = codes
-        self._typos = {key: tuple(sorted(words)) for key, words in typos.items()}
-        # Readings of the words a message most often contains, worked out once;
-        # these are real words, never typos.
-        self._readings = {word: self._reading(word, fix_typos=False)
-                          for word in (*vocabulary, *STOPWORDS, *NEGATORS, *CLAUSE_WORDS)}
+        if models is None:
+            self._models, self._words = _committed_models()
+        else:
+            self._models = dict(models)
+            self._words = {speaker: _WordTable(model) for speaker, model in self._models.items()}
 
-    def match(self, text: str) -> IntentMatch:
-        """Score ``text`` against every intent; raises TypeError if it is no str."""
+    def _logits(self, speaker: str, reading: Reading, left_out: frozenset[int] = frozenset()) -> np.ndarray:
+        """The model's logits for the whole message and, when it has several sentences, the best of
+        each intent over its sentences too: an intent said in one sentence of a long message counts.
+        Words at ``left_out`` positions, and the pairs they are in, are ignored (for ``explain``)."""
+        model = self._models[speaker]
+        table = self._words[speaker]
+        words = reading.words
+        feature_index = table.feature_index
+        word_rows = list(map(table.word_index.get, words))
+        pairs = pair_features(reading)
+        pair_rows = list(map(feature_index.get, [pair for _, pair in pairs]))
+        if left_out:
+            word_rows = [None if p in left_out else row for p, row in enumerate(word_rows)]
+            pair_rows = [None if p in left_out or p - 1 in left_out else row
+                         for (p, _), row in zip(pairs, pair_rows)]
+        starts = reading.sentence_starts
+        if len(starts) < 2:
+            rows = [row for row in (*word_rows, *pair_rows) if row is not None]
+            if None in word_rows:
+                for position, row in enumerate(word_rows):
+                    if row is None and position not in left_out:  # a word the corpus never had: its n-grams
+                        rows += [r for r in map(feature_index.get, word_features(words[position])) if r is not None]
+            # ndarray.take with a list is about twice as fast as fancy indexing here.
+            sums = table.vectors.take(rows, axis=0).sum(axis=0, keepdims=True) if rows else table.zeros
+            return model.logits_of_sums(sums)[0]
+        # Several sentences: the rows of each, in order, and the sum of each.
+        by_sentence: list[list[int]] = [[] for _ in starts]
+        sentence_of = [0] * len(words)
+        for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(words)])):
+            sentence_of[start:end] = [number] * (end - start)
+            for position in range(start, end):
+                row = word_rows[position]
+                if row is not None:
+                    by_sentence[number].append(row)
+                elif position not in left_out:
+                    by_sentence[number] += [r for r in map(feature_index.get, word_features(words[position]))
+                                            if r is not None]
+        for (position, _), row in zip(pairs, pair_rows):
+            if row is not None:
+                by_sentence[sentence_of[position]].append(row)
+        kept = [rows for rows in by_sentence if rows]
+        if not kept:
+            return model.logits_of_sums(table.zeros)[0]
+        offsets = np.cumsum([0, *map(len, kept[:-1])])
+        sums = np.add.reduceat(table.vectors.take([row for rows in kept for row in rows], axis=0), offsets, axis=0)
+        return model.logits_of_sums(np.vstack([sums.sum(axis=0, keepdims=True), sums])).max(axis=0)
+
+    def match(self, text: str, speaker: str = "trainee") -> IntentMatch:
+        """Score ``text`` as written by ``speaker`` against that speaker's intents.
+
+        Raises TypeError if ``text`` is not a str, ValueError for an unknown speaker."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        message = self._message(text)
-        best = [0] * len(self._groups)
-        for number in self._candidates(message):
-            phrase = self._phrases[number]
-            if best[phrase.group] < 100:
-                best[phrase.group] = max(best[phrase.group], _score(phrase, message))
-        scores = dict(zip(INTENTS, best))
-        # thank_and_invite: a whole phrase, or else every part somewhere.
-        scores["thank_and_invite"] = max(scores["thank_and_invite"], min(best[len(INTENTS):]))
-        matched = tuple(intent for intent in INTENTS if scores[intent] >= THRESHOLD)
-        return IntentMatch(text, matched, scores)
+        model = self._model(speaker)
+        reading = read_message(text)
+        probabilities = _probabilities(self._logits(speaker, reading))
+        if speaker == "trainee" and self._phrases:
+            return self._with_phrases(text, model, reading, probabilities)
+        matched = tuple(i for i, p, t in zip(model.intents, probabilities, model.thresholds) if p >= t)
+        return IntentMatch(text, speaker, matched, dict(zip(model.intents, probabilities)))
 
-    def intents(self, text: str) -> frozenset[str]:
-        """The ids of the intents ``text`` matches."""
-        return frozenset(self.match(text).matched)
+    def _with_phrases(self, text: str, model: SpeakerModel, reading: Reading, probabilities: list[int]) -> IntentMatch:
+        """A trainee's match where the scenario's phrases may raise intents' scores."""
+        scores = dict(zip(model.intents, probabilities))
+        thresholds = dict(zip(model.intents, model.thresholds))
+        for intent, phrase_score in self._phrase_scores(reading).items():
+            if phrase_score >= PHRASE_THRESHOLD and phrase_score > scores[intent]:
+                scores[intent] = phrase_score
+                thresholds[intent] = min(thresholds[intent], PHRASE_THRESHOLD)
+        matched = tuple(intent for intent in model.intents if scores[intent] >= thresholds[intent])
+        return IntentMatch(text, "trainee", matched, scores)
 
-    def _message(self, text: str) -> _Message:
-        words, clauses, codes = [], [], []
-        anchors = set()
-        clause = 0
-        readings = self._readings
-        for word in _canonical_words(text):
-            if word == _BOUNDARY:
-                clause += 1
-                continue
-            word, anchor, code = readings.get(word) or self._reading(word)
-            if word in CLAUSE_WORDS:
-                clause += 1
-            if anchor:
-                anchors.add(anchor)
-            codes.append(code)
-            words.append(word)
-            clauses.append(clause)
-        positions = [position for position, code in enumerate(codes) for _ in code]
-        return _Message(" ".join(words), "".join(codes), positions, words, clauses, anchors)
+    def intents(self, text: str, speaker: str = "trainee") -> frozenset[str]:
+        """The ids of the intents ``text`` matches, as written by ``speaker``."""
+        return frozenset(self.match(text, speaker).matched)
 
-    def _reading(self, word: str, *, fix_typos: bool = True) -> _Reading:
-        """How a message word is read: typo-corrected, stemmed and encoded."""
-        stem = _stem(word)
-        if fix_typos and stem not in self._codes and len(word) >= TYPO_MIN_LENGTH:
-            corrected = self._typo_fix(word)
-            if corrected != word:
-                return self._readings[corrected]
-        anchor = stem if stem in self._index else ""
-        return word, anchor, self._codes.get(stem, _UNKNOWN_CODE) * _weight(word)
+    def threshold(self, intent: str) -> int:
+        """The score at which an intent counts as matched."""
+        for model in self._models.values():
+            if intent in model.intents:
+                return model.thresholds[model.intents.index(intent)]
+        raise ValueError(f"unknown intent id {intent!r}")
 
-    def _typo_fix(self, word: str) -> str:
-        """The phrase word one edit away from ``word`` (same first letter), else ``word``."""
-        # A past tense is another meaning, not a typo ("emailed", "apologized").
-        if word.endswith("ed"):
-            return word
-        typos = self._typos
-        found = [known for key in (word, *_deletes(word)) for known in typos.get(key, ())
-                 # Letters added at the end make another word, not a typo ("taken").
-                 if known[0] == word[0] and not word.startswith(known)]
-        if not found:
-            return word
-        return max(sorted(set(found)), key=lambda known: fuzz.ratio(word, known))
+    def explain(self, text: str, speaker: str = "trainee", limit: int = 5) -> dict[str, list[Evidence]]:
+        """For each intent of the speaker, the words and pairs of neighbouring words that weighed most,
+        either way: how much the intent's logit falls (positive weight) or rises (negative) when they
+        are left out of the message. A scenario phrase that matched is listed first, with its score."""
+        model = self._model(speaker)
+        reading = read_message(text)
+        full = self._logits(speaker, reading).tolist()
+        spans = [(position,) for position in range(len(reading.words))]
+        spans += [(position, position + 1) for position in range(len(reading.words) - 1)]
+        weighed: list[tuple[str, list[float]]] = []
+        for span in spans:
+            without = self._logits(speaker, reading, frozenset(span)).tolist()
+            label = " ".join(_shown(reading.words[position]) for position in span)
+            weighed.append((label, [f - w for f, w in zip(full, without)]))
+        explained: dict[str, list[Evidence]] = {}
+        for column, intent in enumerate(model.intents):
+            ranked = sorted(weighed, key=lambda item: -abs(item[1][column]))
+            evidence: list[Evidence] = []
+            for label, deltas in ranked:
+                # A pair is shown only when it weighs more than each of its words alone.
+                if len(evidence) == limit or abs(deltas[column]) < 0.05:
+                    break
+                if not any(e.words in label.split(" ") or label in e.words.split(" ") for e in evidence):
+                    evidence.append(Evidence(label, round(deltas[column], 2)))
+            explained[intent] = evidence
+        if speaker == "trainee":
+            for intent, phrase_score in self._phrase_scores(reading).items():
+                if phrase_score >= PHRASE_THRESHOLD:
+                    best = max((p for p in self._phrases if p.intent == intent),
+                               key=lambda p: _phrase_score(p, reading))
+                    explained[intent] = [Evidence(f"scenario phrase “{best.wording}”", float(phrase_score)),
+                                         *explained[intent]]
+        return explained
 
-    def _candidates(self, message: _Message) -> set[int]:
-        """Phrases whose anchors all occur in the message."""
-        numbers: set[int] = set()
-        for anchor in message.anchors:
-            numbers.update(self._index[anchor])
-        phrases = self._phrases
-        return {number for number in numbers if phrases[number].anchors <= message.anchors}
+    def _model(self, speaker: str) -> SpeakerModel:
+        model = self._models.get(speaker)
+        if model is None:
+            raise ValueError(f"unknown speaker {speaker!r}; known: {', '.join(self._models)}")
+        return model
+
+    def _phrase_scores(self, reading: Reading) -> dict[str, int]:
+        scores: dict[str, int] = {}
+        for phrase in self._phrases:
+            scores[phrase.intent] = max(scores.get(phrase.intent, 0), _phrase_score(phrase, reading))
+        return scores
 
 
-def _score(phrase: _Phrase, message: _Message) -> int:
-    """0..100: how well ``phrase`` occurs in ``message``; 0 when negated there."""
-    codes = message.codes
-    if len(codes) >= len(phrase.codes):
-        found = fuzz.partial_ratio_alignment(phrase.codes, codes)
-        start, end = found.dest_start, found.dest_end
-        # Share of the phrase found, in order, around the best alignment, so
-        # that an inserted word ("I do apologize") costs little.
-        nearby = codes[max(start - ALIGNMENT_SLACK, 0):
-                       max(end, start + len(phrase.codes)) + ALIGNMENT_SLACK]
-        by_words = 100 * LCSseq.similarity(phrase.codes, nearby) / len(phrase.codes)
-    else:
-        # partial ratio would look for the message inside the phrase, and "What
-        # is your question?" would match a long phrase ending in "your
-        # question"; compare them whole instead.
-        start, end = 0, len(codes)
-        by_words = fuzz.ratio(phrase.codes, codes)
-    first, last = message.positions[start], message.positions[max(end - 1, start)]
-    if not phrase.negated_ok and _negated(message, first, last):
+def _shown(word: str) -> str:
+    """A word as ``explain`` shows it: marks spelled out."""
+    if word == CLAUSE_START:
+        return "(start)"
+    if word == QUESTION_MARK:
+        return "?"
+    if word.startswith(NEGATED):
+        return "not-" + word[1:]
+    if word.startswith(QUOTED):
+        return "quoted-" + word[1:]
+    return word
+
+
+def _phrase_score(phrase: _Phrase, reading: Reading) -> int:
+    """How closely a scenario phrase occurs in a message (0..100); 0 where it is negated there."""
+    words = reading.words
+    words = tuple(word for word in words if word != QUESTION_MARK)
+    message = " ".join(word.lstrip(NEGATED + QUOTED) for word in words)
+    if len(message) < len(phrase.wording):
+        return round(fuzz.ratio(phrase.wording, message))
+    found = fuzz.partial_ratio_alignment(phrase.wording, message)
+    if found is None:
         return 0
-    if len(message.wording) >= len(phrase.wording):
-        by_characters = fuzz.partial_ratio(phrase.wording, message.wording)
-    else:
-        by_characters = fuzz.ratio(phrase.wording, message.wording)
-    return round(WORD_SHARE * by_words + (1 - WORD_SHARE) * by_characters)
+    # The words the phrase was found on: negated there means the phrase is not said.
+    first = message[:found.dest_start].count(" ")
+    last = message[:max(found.dest_end - 1, found.dest_start)].count(" ")
+    if any(word.startswith(NEGATED) for word in words[first:last + 1]):
+        return 0
+    return round(found.score)
 
 
-def _negated(message: _Message, first: int, last: int) -> bool:
-    """Whether a negator stands among words first..last, or shortly before them,
-    in the clause of the last one."""
-    clause = message.clauses[last]
-    for position in range(last, max(first - NEGATION_WINDOW, 0) - 1, -1):
-        if message.clauses[position] != clause:
-            return False
-        if message.words[position] in NEGATORS:
-            return True
-    return False
+@functools.cache
+def _committed_models() -> tuple[dict[str, SpeakerModel], dict[str, _WordTable]]:
+    """The committed models and their word tables, loaded once and shared by every matcher (both are
+    read-only, so threads may share them); a scenario's matcher adds only its phrases."""
+    models = load_models()[0]
+    return models, {speaker: _WordTable(model) for speaker, model in models.items()}
 
 
 @functools.cache
 def default_matcher() -> IntentMatcher:
-    """The shared matcher with the built-in phrase bank only."""
+    """The shared matcher with the committed models and no scenario phrases."""
     return IntentMatcher()

@@ -100,7 +100,14 @@ class ColleagueScript(_Strict):
     """How one colleague answers the trainee."""
 
     accepts: bool = Field(True, description="Agrees to take the patron when asked by IM or in the Agent Room.")
-    reply: Text | None = Field(None, description="What they write back when contacted; null = a default line.")
+    reply: Text | None = Field(
+        None, description="What they write back when asked to take a patron; null = a default yes or no."
+    )
+    other_reply: Text | None = Field(
+        None,
+        description="What they write back to any other IM (one that does not ask them to take a patron); "
+        "it never agrees to anything. null = \"Hi! What can I do for you?\"",
+    )
     reply_after: float = Field(10, ge=0, description="Seconds before they answer.")
     takes_transfer: bool = Field(True, description="Answers Yes to the Transfer pop-up.")
     greeting: Text | None = Field(None, description="What they say in the chat after entering the session.")

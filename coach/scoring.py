@@ -24,7 +24,9 @@ def _ruleset_version() -> str:
     fingerprint is stale and is recomputed from the events."""
     package = Path(__file__).resolve().parent
     sources = sorted((package / "rules").glob("*.py")) + [
-        package / name for name in ("intents.py", "phrase_bank.py", "goodbye.py", "scoring.py", "events.py")
+        package / name
+        for name in ("intents.py", "intent_text.py", "intent_model.npz", "emails.py", "goodbye.py", "scoring.py",
+                     "events.py")
     ]
     digest = hashlib.sha256()
     for source in sources:

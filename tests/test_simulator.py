@@ -87,9 +87,22 @@ def test_busy_colleague_does_not_answer(session) -> None:
 
 
 def test_agent_room_is_answered_by_scripted_available_colleagues(session) -> None:
-    session.act(AgentRoom(t=10, text="I need to transfer to someone!"))
+    session.act(AgentRoom(t=10, text="Can anyone take a Riverton patron with a renewal block?"))
     answers = of_type(session.advance(30), StaffSays)
     assert [(a.sender, a.channel, a.accepts) for a in answers] == [("raj", "agent_room", False), ("kim", "agent_room", True)]
+
+
+def test_a_post_that_asks_for_no_handoff_gets_no_answer(session) -> None:
+    session.act(AgentRoom(t=10, text="Did everyone see the new schedule for next week?"))
+    assert of_type(session.advance(30), StaffSays) == []
+
+
+@pytest.mark.parametrize("text", ["?", "Did you see the new schedule for next week?"])
+def test_an_im_that_asks_for_no_handoff_is_answered_without_agreeing(session, text) -> None:
+    session.act(Im(t=10, to="kim", text=text))
+    answers = of_type(session.advance(30), StaffSays)
+    assert [(a.sender, a.accepts) for a in answers] == [("kim", None)]
+    assert "send" not in answers[0].text.lower()
 
 
 def test_transfer_entered_greeting_and_leave(session) -> None:

@@ -24,12 +24,11 @@ from coach.events import (
     _Event,
     email_on_record,
 )
+from coach.emails import find_addresses, parse_address, patron_address
 from coach.goodbye import GoodbyeMatcher
-from coach.intents import IntentMatcher
+from coach.intents import IntentMatch, IntentMatcher, speaker_of
 from coach.scenario import Role, Scenario, StaffMember
 from coach.seeds import Seed
-
-EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 class Severity(StrEnum):
@@ -67,6 +66,19 @@ class Verdict:
     @classmethod
     def not_applicable(cls, message: str) -> Verdict:
         return cls(Outcome.NOT_APPLICABLE, (), message)
+
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+EXCERPT_WORDS = 12
+# A message after the goodbye this short ("You're welcome, take care!") still leaves it the closing one.
+SHORT_MESSAGE_WORDS = 6
+
+
+def quote_excerpt(text: str) -> str:
+    """A message quoted for a verdict: its first words, in curly quotes."""
+    words = text.split()
+    short = " ".join(words[:EXCERPT_WORDS])
+    return f"“{short}{'…' if len(words) > EXCERPT_WORDS else ''}”"
 
 
 def _indices(evidence: Iterable[int | None]) -> tuple[int, ...]:
@@ -157,7 +169,7 @@ class MessageMemo:
     """What has been worked out about each `say`, by event index. A transcript only grows,
     so the scorings of one attempt can share a memo and judge each message once."""
 
-    intents: dict[int, frozenset[str]] = field(default_factory=dict)
+    matches: dict[int, IntentMatch] = field(default_factory=dict)
     script_similarity: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
@@ -199,12 +211,39 @@ class Context:
         wanted = frozenset(intents)
         return [i for i in self.indices(Say, start, stop) if self.intents(i) & wanted]
 
-    def intents(self, index: int) -> frozenset[str]:
-        if index not in self._memo.intents:
+    def match(self, index: int) -> IntentMatch:
+        """The intents of the message at an index, read as its writer's (SPEC §6), matched once."""
+        if index not in self._memo.matches:
             event = self.events[index]
-            assert isinstance(event, Say)
-            self._memo.intents[index] = self._matcher.intents(event.text)
-        return self._memo.intents[index]
+            self._memo.matches[index] = self._matcher.match(event.text, speaker_of(event))  # type: ignore[attr-defined]
+        return self._memo.matches[index]
+
+    def intents(self, index: int) -> frozenset[str]:
+        return frozenset(self.match(index).matched)
+
+    def closest(self, intent: str, indices: Iterable[int]) -> tuple[int, int] | None:
+        """(index, score) of the message among `indices` that comes nearest to an intent."""
+        scored = [(self.match(index).scores.get(intent, 0), -index) for index in indices]
+        if not scored:
+            return None
+        best, index = max(scored)
+        return -index, best
+
+    def missing(self, intent: str, finding: str, advice: str, start: int, stop: int | None, *evidence: int | None) -> Verdict:
+        """A failure for a message with an intent that the trainee did not send in [start, stop): says
+        honestly what was looked for and, when they wrote anything there, the message that came nearest,
+        so that a wording the coach could not read is never called silence."""
+        closest = self.closest(intent, self.indices(Say, start, stop))
+        if closest is None:
+            return Verdict.failed(f"I didn't find a message {finding}: you had written nothing to the patron. {advice}",
+                                  *evidence)
+        index, best = closest
+        return Verdict.failed(
+            f"I didn't find a message {finding}. Closest: {quote_excerpt(self.events[index].text)} (score {best}). "  # type: ignore[attr-defined]
+            f"{advice}",
+            index,
+            *evidence,
+        )
 
     def script_similarity(self, index: int) -> dict[str, float]:
         """Similarity 0-100 of the `say` at an index to each library's Goodbye script."""
@@ -285,26 +324,86 @@ class Context:
         """A `say` that matches a library's Goodbye script or has intent thank_and_invite."""
         return "thank_and_invite" in self.intents(index) or self.goodbye.matches_any(self.script_similarity(index))
 
+    def only_a_greeting(self, index: int) -> bool:
+        """A `say` that greets and does nothing else: every sentence of it is a greeting
+        ("Hi Pat! I'm Sam."), unlike "Hello! What is your question?"."""
+        if self.intents(index) != {"greet"}:
+            return False
+        sentences = [part for part in SENTENCE.split(self.events[index].text) if part.strip()]  # type: ignore[attr-defined]
+        return len(sentences) < 2 or all("greet" in self._matcher.intents(part) for part in sentences)
+
+    def text_of(self, unit: tuple[int, ...]) -> str:
+        """The text of one `say`, or of two consecutive ones read as one message."""
+        return " ".join(self.events[index].text for index in unit)  # type: ignore[attr-defined]
+
+    def _contains_script(self, index: int) -> bool:
+        return self.goodbye.matches_any(self.script_similarity(index))
+
+    def _is_split_script(self, first: int, second: int) -> bool:
+        """Two consecutive `say`s that hold a script together, though neither holds one alone."""
+        if self._contains_script(first) or self._contains_script(second):
+            return False
+        return self.goodbye.matches_any(self.goodbye.similarity(self.text_of((first, second))))
+
+    @cached_property
+    def closing_goodbyes(self) -> tuple[tuple[int, ...], ...]:
+        """The goodbye messages of the closing goodbye, in order (SPEC §5): from the last `say` back, every
+        goodbye message (or script split over two consecutive `say`s) until a message that is neither a
+        goodbye nor short. Empty when the trainee's last long message is no goodbye."""
+        says = self.indices(Say)
+        units: list[tuple[int, ...]] = []
+        position = len(says) - 1
+        while position >= 0:
+            index = says[position]
+            if self._contains_script(index):
+                units.append((index,))
+                position -= 1
+            elif position >= 1 and self._is_split_script(says[position - 1], index):
+                units.append((says[position - 1], index))
+                position -= 2
+            elif self.is_goodbye_message(index):
+                units.append((index,))
+                position -= 1
+            elif len(self.events[index].text.split()) <= SHORT_MESSAGE_WORDS:  # type: ignore[attr-defined]
+                position -= 1
+            else:
+                break
+        return tuple(reversed(units))
+
+    @cached_property
+    def closing_goodbye(self) -> int | None:
+        """Index of the first `say` of the closing goodbye."""
+        return self.closing_goodbyes[0][0] if self.closing_goodbyes else None
+
     @cached_property
     def follow_up_resolve(self) -> int | None:
-        """The first `resolve` with a follow-up code."""
-        for index in self.indices(Resolve):
-            if self.events[index].code in FOLLOW_UP_CODES:  # type: ignore[attr-defined]
-                return index
+        """The final resolution (the last `resolve`) when its code is a Follow Up code."""
+        last = self.last_resolve
+        if last is not None and self.events[last].code in FOLLOW_UP_CODES:  # type: ignore[attr-defined]
+            return last
         return None
 
     def email_on_record(self, before: int | None = None) -> str | None:
-        """`patron.email`, changed by each `set_email` at a lower index than `before`."""
+        """`patron.email`, changed by each `set_email` at a lower index than `before`, as written."""
         return email_on_record(self.scenario.patron.email, self.events, before)
+
+    def address_on_record(self, before: int | None = None) -> str | None:
+        """The email on record as a normalised address; None when it is blank or not an address."""
+        return parse_address(self.email_on_record(before))
 
     @cached_property
     def typed_emails(self) -> list[tuple[int, str]]:
-        """(index, address) for every email address the patron typed in the chat."""
-        found = []
-        for index in self.indices(PatronSays):
-            for address in EMAIL_PATTERN.findall(self.events[index].text):  # type: ignore[attr-defined]
-                found.append((index, address.rstrip(".")))
-        return found
+        """(index, address) for every email address the patron typed in the chat, rejected ones included."""
+        return [
+            (index, found.address)
+            for index in self.indices(PatronSays)
+            for found in find_addresses(self.events[index].text)  # type: ignore[attr-defined]
+        ]
+
+    @cached_property
+    def patron_address(self) -> tuple[int, str] | None:
+        """(index, address): the address the patron means, from their messages (SPEC §5)."""
+        return patron_address((index, self.events[index].text) for index in self.indices(PatronSays))  # type: ignore[attr-defined]
 
     def exit_after(self, index: int) -> int | None:
         """The trainee's next Leave, End or Dismiss after an event."""

@@ -2,35 +2,51 @@
 
 What it checks:
     When the trainee concludes a chat coded Answered, a message to the patron
-    has the intent `ask_if_answered` before the closing point: the first of a
-    goodbye message, a resolution code, or End.
+    has the intent `ask_if_answered` before the closing point (the first of
+    the closing goodbye, a resolution code, or End), and the patron's reply to
+    the last such message before the closing point does not say the question
+    is still open (intent `needs_more_help`: "Not quite, I also need ...").
 
 Why it matters:
     Only the patron knows whether the answer was enough. Asking gives them the
     chance to say what is still missing before the chat is gone.
 
 Fails:
-    The trainee sends a link and then the Goodbye script.
+    The trainee sends a link and then the Goodbye script; or asks "Does this
+    completely answer your question?", the patron answers "No, my card is
+    still blocked", and the trainee closes anyway.
 
 Passes:
     "Does this completely answer your question?" and, once the patron says yes,
     the Goodbye script.
 """
 
-from coach.events import End, Resolve, Say
-from coach.rules.base import Context, Rule, Severity, Verdict
+from coach.events import End, PatronSays, Resolve
+from coach.rules.base import Context, Rule, Severity, Verdict, quote_excerpt
 from coach.seeds import CONCLUDING_TIP
 
 
 def check(ctx: Context) -> Verdict:
     if not ctx.trainee_concludes or ctx.outcome != "answered":
         return Verdict.not_applicable("You did not close this chat as Answered.")
-    goodbyes = [index for index in ctx.indices(Say) if ctx.is_goodbye_message(index)]
-    closing_points = [index for index in (ctx.first(Resolve), ctx.first(End), *goodbyes[:1]) if index is not None]
-    closing = min(closing_points)
+    closing_points = [i for i in (ctx.first(Resolve), ctx.first(End), ctx.closing_goodbye) if i is not None]
+    closing = min(closing_points) if closing_points else len(ctx.events)
     asked = ctx.says_with(["ask_if_answered"], 0, closing)
     if asked:
-        return Verdict.passed("You checked that the patron's question was completely answered.", asked[0])
+        last = asked[-1]
+        reply = ctx.first(PatronSays, last + 1, closing)
+        if reply is not None and "needs_more_help" in ctx.intents(reply):
+            return Verdict.failed(
+                f"You asked whether the question was answered, and the patron said it was not: "
+                f"{quote_excerpt(ctx.events[reply].text)}. Help with what is still missing, then ask again "  # type: ignore[attr-defined]
+                "before you close.",
+                last,
+                reply,
+            )
+        if reply is None:
+            return Verdict.passed("You checked that the patron's question was completely answered.", last)
+        return Verdict.passed("You checked that the patron's question was completely answered, and they agreed.",
+                              last, reply)
     too_late = ctx.says_with(["ask_if_answered"], closing)
     if too_late:
         return Verdict.failed(
@@ -39,10 +55,13 @@ def check(ctx: Context) -> Verdict:
             closing,
             too_late[0],
         )
-    return Verdict.failed(
-        "You closed without asking whether the patron's question was answered. Ask "
-        "“Does this completely answer your question?” first.",
+    return ctx.missing(
+        "ask_if_answered",
+        "asking whether the patron's question was completely answered before you closed",
+        "Ask “Does this completely answer your question?” first.",
+        0,
         closing,
+        closing if closing < len(ctx.events) else None,
     )
 
 

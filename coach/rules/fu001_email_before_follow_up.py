@@ -1,9 +1,11 @@
 """No email, no Follow Up.
 
 What it checks:
-    When the trainee codes the chat for Follow Up, at that moment there is an
-    email address on record (the Info tab's, as changed by the trainee), or the
-    patron has typed an email address in the chat.
+    When the chat's final resolution code (the last one the trainee picked) is a
+    Follow Up code, at that moment there is an email address on record (the
+    Info tab's, as changed by the trainee: "unknown" or "n/a" is no address),
+    or the patron has typed an email address in the chat, written out or
+    spelled ("sam at gmail dot com").
 
 Why it matters:
     The answer to a Follow Up question is sent by email, often days later. With
@@ -30,10 +32,19 @@ def check(ctx: Context) -> Verdict:
     typed = [index for index, _ in ctx.typed_emails if index < resolve]
     if typed:
         return Verdict.passed("The patron had typed an email address before you coded for Follow Up.", typed[-1])
-    if ctx.email_on_record(before=resolve):
+    if ctx.address_on_record(before=resolve):
         changes = ctx.indices(SetEmail, 0, resolve)
         return Verdict.passed(
             "There was an email address on record when you coded for Follow Up.",
+            changes[-1] if changes else None,
+            resolve,
+        )
+    written = ctx.email_on_record(before=resolve)
+    if written:
+        changes = ctx.indices(SetEmail, 0, resolve)
+        return Verdict.failed(
+            f"The email on record was “{written}”, which is not an email address, and the patron typed none in "
+            "the chat. Ask the patron to type their email address before you code for Follow Up.",
             changes[-1] if changes else None,
             resolve,
         )

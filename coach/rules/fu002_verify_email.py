@@ -1,8 +1,8 @@
 """Ask the patron to type or confirm their email before Follow Up.
 
 What it checks:
-    When the trainee codes the chat for Follow Up, a message to the patron
-    before that has the intent `ask_email` (type, confirm or correct their
+    When the chat's final resolution code (the last one picked) is a Follow
+    Up code, a message to the patron before it has the intent `ask_email` (type, confirm or correct their
     email address).
 
 Why it matters:
@@ -29,9 +29,12 @@ def check(ctx: Context) -> Verdict:
     asked = ctx.says_with(["ask_email"], 0, resolve)
     if asked:
         return Verdict.passed("You asked the patron to give or confirm their email address.", asked[0])
-    return Verdict.failed(
-        "Before coding for Follow Up, ask the patron to type or confirm their email address, even if the Info "
-        "tab shows one.",
+    return ctx.missing(
+        "ask_email",
+        "asking the patron to type or confirm their email address before you coded for Follow Up",
+        "Ask for it even if the Info tab shows one.",
+        0,
+        resolve,
         resolve,
     )
 

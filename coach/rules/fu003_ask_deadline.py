@@ -1,8 +1,8 @@
 """Ask when the patron needs the answer before Follow Up.
 
 What it checks:
-    When the trainee codes the chat for Follow Up, a message to the patron
-    before that has the intent `ask_deadline`.
+    When the chat's final resolution code (the last one picked) is a Follow
+    Up code, a message to the patron before it has the intent `ask_deadline`.
 
 Why it matters:
     A Follow Up answer can take several days. The librarian doing the follow up
@@ -28,8 +28,12 @@ def check(ctx: Context) -> Verdict:
     asked = ctx.says_with(["ask_deadline"], 0, resolve)
     if asked:
         return Verdict.passed("You asked when the patron needs the answer.", asked[0])
-    return Verdict.failed(
-        "Before coding for Follow Up, ask when the patron needs the answer: it may take several days.",
+    return ctx.missing(
+        "ask_deadline",
+        "asking when the patron needs the answer before you coded for Follow Up",
+        "Ask when they need it: a follow-up answer may take several days.",
+        0,
+        resolve,
         resolve,
     )
 

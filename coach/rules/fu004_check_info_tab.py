@@ -1,8 +1,8 @@
 """Look at the Info tab before Follow Up.
 
 What it checks:
-    When the trainee codes the chat for Follow Up, they opened the Info tab
-    (`view_info`) before that.
+    When the chat's final resolution code (the last one picked) is a Follow
+    Up code, the trainee opened the Info tab (`view_info`) before it.
 
 Why it matters:
     The Info tab shows whether the patron filled in an email address when they

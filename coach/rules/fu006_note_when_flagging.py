@@ -3,7 +3,8 @@
 What it checks:
     When the trainee codes for Follow Up a chat that could have been answered in
     the session (`expect.answerable: true`), they wrote Librarian NOTES of at
-    least three words.
+    least three words that are not placeholders ("n/a", "none", "test",
+    "tbd", "x", "-", ...). The chat's final resolution code is what counts.
 
 Why it matters:
     Coding an answered chat for Follow Up is a way to call the local library's
@@ -12,7 +13,7 @@ Why it matters:
 
 Fails:
     The trainee answers the question, codes "Followup by patron's library" and
-    writes no note.
+    writes no note, or writes "n/a - test".
 
 Passes:
     NOTES: "Answered in chat; flagging so the branch knows the patron's card is
@@ -24,6 +25,19 @@ from coach.rules.base import Context, Rule, Severity, Verdict
 from coach.seeds import CONCLUDING_TIP
 
 MIN_WORDS = 3
+# Words that fill a note without saying anything (SPEC §5).
+PLACEHOLDERS = frozenset({"n/a", "na", "none", "nothing", "test", "tbd", "x", "-", ".", "?"})
+
+
+def meaningful_words(text: str) -> int:
+    """The words of a note that are not placeholders; "N/A." and "TEST" are placeholders too."""
+    count = 0
+    for word in text.split():
+        bare = word.lower().strip(",;:!\"'()")
+        placeholder = bare in PLACEHOLDERS or bare.rstrip(".?!") in PLACEHOLDERS
+        if not placeholder and any(character.isalnum() for character in bare):
+            count += 1
+    return count
 
 
 def check(ctx: Context) -> Verdict:
@@ -31,7 +45,7 @@ def check(ctx: Context) -> Verdict:
         return Verdict.not_applicable("You did not code this chat for Follow Up.")
     if not ctx.scenario.expect.answerable:
         return Verdict.not_applicable("This question could not be answered in the chat, so Follow Up needs no note.")
-    notes = [i for i in ctx.indices(Note) if len(ctx.events[i].text.split()) >= MIN_WORDS]  # type: ignore[attr-defined]
+    notes = [i for i in ctx.indices(Note) if meaningful_words(ctx.events[i].text) >= MIN_WORDS]  # type: ignore[attr-defined]
     if notes:
         return Verdict.passed("You explained in Librarian NOTES why the chat goes to Follow Up.", notes[0])
     return Verdict.failed(

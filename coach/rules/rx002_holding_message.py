@@ -2,7 +2,8 @@
 
 What it checks:
     When the trainee has entered a chat as the receiving librarian, their first
-    message to the patron asks the patron to wait while they read the question
+    message to the patron (after greetings, if they start with one: "Hi Pat,
+    I'm Sam!", but not "Hello! What is your question?") asks the patron to wait while they read the question
     (intent `hold_read_question`) or review the transcript
     (`hold_review_transcript`). When the scenario names one (`expect.holding`),
     it must be that one: reading the question for a chat not yet addressed,
@@ -21,7 +22,7 @@ Passes:
 """
 
 from coach.events import Say
-from coach.rules.base import Context, Rule, Severity, Verdict
+from coach.rules.base import Context, Rule, Severity, Verdict, quote_excerpt
 from coach.scenario import Holding, Role
 from coach.seeds import TRANSFER_TIP
 
@@ -36,10 +37,17 @@ def check(ctx: Context) -> Verdict:
     joined = ctx.trainee_joined
     if ctx.scenario.role is not Role.RECEIVER or joined is None:
         return Verdict.not_applicable("You did not take over this chat from a colleague.")
-    first_say = ctx.first(Say, joined + 1)
+    says = ctx.indices(Say, joined + 1)
+    greetings = [index for index in says if ctx.only_a_greeting(index)]
+    first_say = next((index for index in says if index not in greetings), None)
     expected = ctx.scenario.expect.holding
     advice = _ADVICE[expected] if expected else " or ".join(_ADVICE.values())
     if first_say is None:
+        if greetings:
+            return Verdict.failed(
+                f"After entering the chat you only greeted the patron. Follow the greeting with {advice}.",
+                greetings[-1],
+            )
         return Verdict.failed(f"After you entered the chat you never wrote to the patron. Start with {advice}.", joined)
     said = ctx.intents(first_say)
     wanted = {_INTENT[expected]} if expected else set(_INTENT.values())
@@ -47,8 +55,11 @@ def check(ctx: Context) -> Verdict:
         return Verdict.passed("Your first message told the patron to hold on while you caught up.", first_say)
     if expected and said & set(_INTENT.values()):
         return Verdict.failed(f"Your holding message did not fit this chat. Here, say {advice}.", first_say)
+    nearest = max(ctx.match(first_say).scores.get(intent, 0) for intent in wanted)
     return Verdict.failed(
-        f"Your first message after taking over was not a holding message. Start with {advice}.", first_say
+        f"I didn't find a holding message as your first message after taking over: you wrote "
+        f"{quote_excerpt(ctx.events[first_say].text)} (score {nearest}). Start with {advice}.",  # type: ignore[attr-defined]
+        first_say,
     )
 
 

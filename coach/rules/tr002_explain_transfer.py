@@ -28,8 +28,12 @@ def check(ctx: Context) -> Verdict:
     explained = ctx.says_with(["explain_transfer"], 0, transfer)
     if explained:
         return Verdict.passed("You told the patron they were being transferred before you did it.", explained[0])
-    return Verdict.failed(
-        "You transferred the patron without telling them. Briefly explain whom you are passing them to and why.",
+    return ctx.missing(
+        "explain_transfer",
+        "that tells the patron about the transfer before you pressed Transfer",
+        "Briefly explain whom you are passing them to and why.",
+        0,
+        transfer,
         transfer,
     )
 

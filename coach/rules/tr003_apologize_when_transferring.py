@@ -32,8 +32,12 @@ def check(ctx: Context) -> Verdict:
     apologies = ctx.says_with(["apologize"], 0, transfer)
     if apologies:
         return Verdict.passed("You apologised to the patron before transferring them.", apologies[0])
-    return Verdict.failed(
+    return ctx.missing(
+        "apologize",
+        "with an apology before the transfer",
         "This transfer was for your reasons, not the patron's: apologise before you transfer them.",
+        0,
+        transfer,
         transfer,
     )
 

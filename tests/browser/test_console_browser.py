@@ -98,6 +98,34 @@ def test_transfer_played_through_the_ui_scores_100(page: Page) -> None:
     page.screenshot_step("scorecard")
 
 
+def test_the_coach_reads_ordinary_wording_and_says_what_it_could_not_find(page: Page) -> None:
+    """Issue #9: a plain handover sentence explains the transfer, and an IM that asks nothing is no
+    request: the colleague does not agree to it, and the scorecard quotes the closest message."""
+    start(page, "Billed for a lost book", "Assessment")
+    choose(page, "IM to", "Denise Park")
+    type_into(page, "Instant message", "Did you see the new schedule for next week?")
+    click(page, "Send IM")
+    expect(page.get_by_text("What can I do for you?", exact=False)).to_be_visible()
+    say(page, "Gloria, I'm handing you over to Denise in Maplewood's circulation department - she can check "
+              "the drop log and your account directly")
+    click(page, "Transfer")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("radio", name="Agent", exact=True).click()
+    wait_for_app(page)
+    dialog.get_by_text("Denise Park (Circulation", exact=False).click()
+    wait_for_app(page)
+    click(page, "Transfer", dialog)
+    expect(transcript(page).get_by_text("Denise Park has entered the session", exact=False)).to_be_visible()
+    click(page, "Leave")
+    finish(page)
+    expect(page.get_by_text(re.compile("^✅ TR002 "))).to_be_visible()
+    expect(page.get_by_text(re.compile("^❌ TR001 "))).to_be_visible()
+    explanation = page.get_by_text("didn't find a message asking them to take the patron. Closest:", exact=False)
+    expect(explanation).to_be_visible()
+    explanation.scroll_into_view_if_needed()
+    page.screenshot_step("scorecard")
+
+
 def test_follow_up_with_mistakes_shows_the_failed_rules(page: Page) -> None:
     start(page, "1920s photos of the old textile mill", "Practice")
     say(page, "Good afternoon Walt! Let me see what the library has on the Harmon mill.")
