@@ -59,7 +59,8 @@ def find_addresses(text: str) -> list[FoundAddress]:
     found: list[tuple[int, int, str]] = []
     for match in WRITTEN.finditer(text):
         found.append((match.start(), match.end(), _normalise(match[1], match[2])))
-    if " at " in text.lower() or "(at)" in text.lower() or "[at]" in text.lower():
+    lowered = text.lower()
+    if " at " in lowered or "(at)" in lowered or "[at]" in lowered:
         for match in SPELLED.finditer(text):
             if match[1].lower() in _NOT_LOCAL:
                 continue
@@ -85,7 +86,7 @@ def parse_address(value: str | None) -> str | None:
     text = value.strip().strip("<>").strip()
     for pattern in (WRITTEN, SPELLED):
         match = pattern.fullmatch(text)
-        if match and match[1].lower() not in _NOT_LOCAL | {""}:
+        if match and match[1].lower() not in _NOT_LOCAL:
             return _normalise(match[1], match[2])
     return None
 

@@ -73,7 +73,7 @@ SPEAKERS: tuple[str, ...] = tuple(SPEAKER_INTENTS)
 ALL_INTENTS: tuple[str, ...] = tuple(i for intents in SPEAKER_INTENTS.values() for i in intents)
 
 # Who writes each kind of transcript event that carries text.
-_SPEAKER_OF_EVENT = {"say": "trainee", "im": "trainee", "agent_room": "trainee", "note": "trainee",
+_SPEAKER_OF_EVENT = {"say": "trainee", "im": "trainee", "agent_room": "trainee",
                      "staff_says": "colleague", "patron_says": "patron"}
 
 MODEL_FILE = Path(__file__).resolve().parent / "intent_model.npz"

@@ -294,10 +294,11 @@ class ChatSession:
         if isinstance(action, Say):
             self._patron_answers(action, self.intents_of(index))
         elif isinstance(action, Im):
-            self._colleague_answers(self._staff[action.to], action.t, "im", self.intents_of(index))
+            requested = "request_handoff" in self.intents_of(index)
+            self._colleague_answers(self._staff[action.to], action.t, "im", requested)
         elif isinstance(action, AgentRoom) and "request_handoff" in self.intents_of(index):
             for staff_id in self._colleagues:
-                self._colleague_answers(self._staff[staff_id], action.t, "agent_room", self.intents_of(index))
+                self._colleague_answers(self._staff[staff_id], action.t, "agent_room", requested=True)
         elif isinstance(action, Transfer):
             self._transfer(action)
         elif isinstance(action, AcceptTransfer) and action.accepted:
@@ -327,14 +328,14 @@ class ChatSession:
             return f"Yes, it's {email}." if email else None
         return DEFAULT_REPLIES.get(intent)
 
-    def _colleague_answers(self, member: StaffMember, at: float, channel: str, asked: frozenset[str]) -> None:
+    def _colleague_answers(self, member: StaffMember, at: float, channel: str, requested: bool) -> None:
         """A colleague answers a handoff request with the scripted yes or no; anything else gets a
         question back, which agrees to nothing (no `accepts`)."""
         if member.status is not Status.AVAILABLE:
             return  # Busy and Away colleagues do not answer
         behaviour = self._colleagues.get(member.id, DEFAULT_COLLEAGUE)
         answer: dict[str, object] = {"t": at + behaviour.reply_after, "from": member.id, "channel": channel}
-        if "request_handoff" in asked:
+        if requested:
             text = behaviour.reply or (DEFAULT_ACCEPT if behaviour.accepts else DEFAULT_DECLINE)
             answer |= {"text": text, "accepts": behaviour.accepts}
         else:

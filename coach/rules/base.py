@@ -322,7 +322,7 @@ class Context:
 
     def is_goodbye_message(self, index: int) -> bool:
         """A `say` that matches a library's Goodbye script or has intent thank_and_invite."""
-        return "thank_and_invite" in self.intents(index) or self.goodbye.matches_any(self.script_similarity(index))
+        return "thank_and_invite" in self.intents(index) or self._contains_script(index)
 
     def only_a_greeting(self, index: int) -> bool:
         """A `say` that greets and does nothing else: every sentence of it is a greeting
@@ -337,6 +337,7 @@ class Context:
         return " ".join(self.events[index].text for index in unit)  # type: ignore[attr-defined]
 
     def _contains_script(self, index: int) -> bool:
+        """A `say` that holds a library's Goodbye script."""
         return self.goodbye.matches_any(self.script_similarity(index))
 
     def _is_split_script(self, first: int, second: int) -> bool:

@@ -101,14 +101,13 @@ def check(ctx: Context) -> Verdict:
     farewells = [unit for unit in ctx.closing_goodbyes if any("thank_and_invite" in ctx.intents(i) for i in unit)]
     if farewells:
         return Verdict.passed("You thanked the patron and invited them back.", *farewells[0])
-    wanted = "thanks for using the service and an invitation to come back"
     if ctx.closing_goodbyes:
         return Verdict.failed(
             f"{library.name} has no Goodbye script, so thank the patron for using the service and invite them to "
             "come back with more questions.",
             *ctx.closing_goodbyes[0],
         )
-    return _no_closing_goodbye(ctx, wanted)
+    return _no_closing_goodbye(ctx, "thanks for using the service and an invitation to come back")
 
 
 RULE = Rule(
