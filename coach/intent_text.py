@@ -32,6 +32,11 @@ _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'",
 _EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _NOT_WORD = re.compile(r"[^a-z0-9', ]+")
+# Sentence and clause punctuation as words (one translate for all of them).
+_PUNCTUATION = str.maketrans({"?": f" {QUESTION_MARK} {SENTENCE_END} ", ".": f" {SENTENCE_END} ",
+                              "!": f" {SENTENCE_END} ", **dict.fromkeys(_CLAUSE_PUNCTUATION, " , ")})
+# Numbers are read as one word, "0": page 3 and page 47 say the same ("14th" -> "0th", "5pm" -> "0pm").
+_DIGITS = re.compile(r"\d+")
 
 # Whole-word replacements: contractions typed without apostrophes, chat
 # spellings, common misspellings, British spellings and synonyms.
@@ -144,23 +149,20 @@ def _canonical_words(text: str) -> list[str]:
         text = _EMAIL_ADDRESS.sub(" emailaddress ", text)
     if "http" in text or "www." in text:
         text = _URL.sub(" link ", text)
-    if "?" in text:
-        text = text.replace("?", f" {QUESTION_MARK} {SENTENCE_END} ")
-    for mark in ".!":
-        if mark in text:
-            text = text.replace(mark, f" {SENTENCE_END} ")
-    for mark in _CLAUSE_PUNCTUATION:
-        if mark in text:
-            text = text.replace(mark, " , ")
-    words: list[str] = []
-    for token in _NOT_WORD.sub(" ", text).split():
-        replacement = _REPLACEMENTS.get(token)
-        if replacement is not None:
-            words += replacement
-        elif "'" in token:
-            words += _expand_apostrophe(token)
-        else:
-            words.append(token)
+    text = _DIGITS.sub("0", text.translate(_PUNCTUATION))
+    tokens = _NOT_WORD.sub(" ", text).split()
+    if "'" not in text:
+        words = [word for token in tokens for word in _REPLACEMENTS.get(token, (token,))]
+    else:
+        words = []
+        for token in tokens:
+            replacement = _REPLACEMENTS.get(token)
+            if replacement is not None:
+                words += replacement
+            elif "'" in token:
+                words += _expand_apostrophe(token)
+            else:
+                words.append(token)
     # Fold idioms; only the positions where one could start need a look.
     folded: list[str] = []
     position = 0

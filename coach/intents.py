@@ -30,7 +30,6 @@ phrase's.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,6 @@ from coach.intent_text import (
     QUOTED,
     Reading,
     normalize,
-    pair_features,
     read_message,
     word_features,
 )
@@ -167,9 +165,9 @@ def load_models(path: Path = MODEL_FILE) -> tuple[dict[str, SpeakerModel], str]:
         return models, str(stored["fingerprint"])
 
 
-def _probabilities(logits: np.ndarray) -> list[int]:
-    """Logits as 0..100 scores (in Python: for ten numbers, quicker than NumPy's calls)."""
-    return [0 if logit < -40 else round(100 / (1 + math.exp(-logit))) for logit in logits.tolist()]
+def _probabilities(logits: np.ndarray) -> list[list[int]]:
+    """Logits (messages, intents) as 0..100 scores, rounded half to even."""
+    return np.rint(100 / (1 + np.exp(-np.clip(logits.astype(np.float64), -40, 40)))).astype(int).tolist()
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,66 +211,103 @@ class IntentMatcher:
             self._models = dict(models)
             self._words = {speaker: _WordTable(model) for speaker, model in self._models.items()}
 
-    def _logits(self, speaker: str, reading: Reading, left_out: frozenset[int] = frozenset()) -> np.ndarray:
-        """The model's logits for the whole message and, when it has several sentences, the best of
-        each intent over its sentences too: an intent said in one sentence of a long message counts.
+    def _sentence_rows(self, table: _WordTable, reading: Reading, left_out: frozenset[int]) -> list[list[int]]:
+        """The rows of ``table.vectors`` that each sentence of a reading sums: each word (a known word's
+        own summed row, an unknown word's character n-grams), each pair of neighbouring words in a
+        clause, and each question's first two words (the features of ``intent_text.features``).
         Words at ``left_out`` positions, and the pairs they are in, are ignored (for ``explain``)."""
-        model = self._models[speaker]
-        table = self._words[speaker]
         words = reading.words
+        if not words:
+            return []
         feature_index = table.feature_index
         word_rows = list(map(table.word_index.get, words))
-        pairs = pair_features(reading)
-        pair_rows = list(map(feature_index.get, [pair for _, pair in pairs]))
-        if left_out:
-            word_rows = [None if p in left_out else row for p, row in enumerate(word_rows)]
-            pair_rows = [None if p in left_out or p - 1 in left_out else row
-                         for (p, _), row in zip(pairs, pair_rows)]
-        starts = reading.sentence_starts
-        if len(starts) < 2:
-            rows = [row for row in (*word_rows, *pair_rows) if row is not None]
-            if None in word_rows:
-                for position, row in enumerate(word_rows):
-                    if row is None and position not in left_out:  # a word the corpus never had: its n-grams
-                        rows += [r for r in map(feature_index.get, word_features(words[position])) if r is not None]
-            # ndarray.take with a list is about twice as fast as fancy indexing here.
-            sums = table.vectors.take(rows, axis=0).sum(axis=0, keepdims=True) if rows else table.zeros
-            return model.logits_of_sums(sums)[0]
-        # Several sentences: the rows of each, in order, and the sum of each.
-        by_sentence: list[list[int]] = [[] for _ in starts]
-        sentence_of = [0] * len(words)
-        for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(words)])):
-            sentence_of[start:end] = [number] * (end - start)
-            for position in range(start, end):
-                row = word_rows[position]
-                if row is not None:
-                    by_sentence[number].append(row)
-                elif position not in left_out:
-                    by_sentence[number] += [r for r in map(feature_index.get, word_features(words[position]))
-                                            if r is not None]
-        for (position, _), row in zip(pairs, pair_rows):
-            if row is not None:
-                by_sentence[sentence_of[position]].append(row)
-        kept = [rows for rows in by_sentence if rows]
-        if not kept:
-            return model.logits_of_sums(table.zeros)[0]
-        offsets = np.cumsum([0, *map(len, kept[:-1])])
-        sums = np.add.reduceat(table.vectors.take([row for rows in kept for row in rows], axis=0), offsets, axis=0)
-        return model.logits_of_sums(np.vstack([sums.sum(axis=0, keepdims=True), sums])).max(axis=0)
+        before = [CLAUSE_START, *words[:-1]]
+        for start in reading.clause_starts:
+            before[start] = CLAUSE_START
+        pair_rows = list(map(feature_index.get, map("b {} {}".format, before, words)))
+        extra: list[tuple[int, int | None]] = []  # (position, row) of n-grams and questions
+        if QUESTION_MARK in words:
+            clause_start = 0
+            clause_starts = set(reading.clause_starts)
+            for position, word in enumerate(words):
+                if position in clause_starts:
+                    clause_start = position
+                if word == QUESTION_MARK and position not in left_out and position - 1 not in left_out:
+                    question = " ".join(words[clause_start:min(clause_start + 2, position)])
+                    extra.append((position, feature_index.get("q " + question)))
+        for position in left_out:
+            word_rows[position] = pair_rows[position] = None
+            if position + 1 < len(words):
+                pair_rows[position + 1] = None
+        if None in word_rows:
+            for position, row in enumerate(word_rows):
+                if row is None and position not in left_out:  # a word the corpus never had: its n-grams
+                    extra += [(position, r) for r in map(feature_index.get, word_features(words[position]))]
+        ends = [*reading.sentence_starts[1:], len(words)]
+        sentences = []
+        for start, end in zip(reading.sentence_starts, ends):
+            rows = [row for row in word_rows[start:end] if row is not None]
+            rows += [row for row in pair_rows[start:end] if row is not None]
+            rows += [row for position, row in extra if start <= position < end and row is not None]
+            sentences.append(rows)
+        return sentences
+
+    def _logits(self, speaker: str, readings: Sequence[tuple[Reading, frozenset[int]]]) -> np.ndarray:
+        """The model's logits (messages, intents) for each (reading, left-out word positions): the best of
+        each intent over the whole message and each of its sentences, so that an intent said in one
+        sentence of a long message counts. One batch costs a handful of NumPy calls however many
+        messages it holds."""
+        model, table = self._models[speaker], self._words[speaker]
+        flat: list[int] = []
+        sentence_offsets: list[int] = []
+        message_offsets: list[int] = []
+        with_words: list[int] = []  # the messages with at least one known feature
+        for number, (reading, left_out) in enumerate(readings):
+            sentences = [rows for rows in self._sentence_rows(table, reading, left_out) if rows]
+            if sentences:
+                with_words.append(number)
+                message_offsets.append(len(sentence_offsets))
+                for rows in sentences:
+                    sentence_offsets.append(len(flat))
+                    flat += rows
+        if not flat:
+            return np.repeat(model.logits_of_sums(table.zeros), len(readings), axis=0)
+        # ndarray.take with a list is about twice as fast as fancy indexing here.
+        sentence_sums = np.add.reduceat(table.vectors.take(flat, axis=0), sentence_offsets, axis=0)
+        if len(sentence_offsets) == len(message_offsets):  # one sentence each: the whole is the sentence
+            found = model.logits_of_sums(sentence_sums)
+        else:
+            message_sums = np.add.reduceat(sentence_sums, message_offsets, axis=0)
+            both = model.logits_of_sums(np.concatenate([message_sums, sentence_sums]))
+            whole, by_sentence = both[:len(message_offsets)], both[len(message_offsets):]
+            found = np.maximum(whole, np.maximum.reduceat(by_sentence, message_offsets, axis=0))
+        if len(with_words) == len(readings):
+            return found
+        logits = np.repeat(model.logits_of_sums(table.zeros), len(readings), axis=0)
+        logits[with_words] = found
+        return logits
 
     def match(self, text: str, speaker: str = "trainee") -> IntentMatch:
         """Score ``text`` as written by ``speaker`` against that speaker's intents.
 
         Raises TypeError if ``text`` is not a str, ValueError for an unknown speaker."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        return self.match_many([text], speaker)[0]
+
+    def match_many(self, texts: Sequence[str], speaker: str = "trainee") -> list[IntentMatch]:
+        """``match`` for several messages of one speaker at once (quicker than one by one)."""
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"text must be a str, not {type(text).__name__}")
         model = self._model(speaker)
-        reading = read_message(text)
-        probabilities = _probabilities(self._logits(speaker, reading))
+        readings = [read_message(text) for text in texts]
+        probabilities = _probabilities(self._logits(speaker, [(reading, frozenset()) for reading in readings]))
         if speaker == "trainee" and self._phrases:
-            return self._with_phrases(text, model, reading, probabilities)
-        matched = tuple(i for i, p, t in zip(model.intents, probabilities, model.thresholds) if p >= t)
-        return IntentMatch(text, speaker, matched, dict(zip(model.intents, probabilities)))
+            return [self._with_phrases(text, model, reading, scores)
+                    for text, reading, scores in zip(texts, readings, probabilities)]
+        intents, thresholds = model.intents, model.thresholds
+        return [IntentMatch(text, speaker, tuple(i for i, p, t in zip(intents, scores, thresholds) if p >= t),
+                            dict(zip(intents, scores)))
+                for text, scores in zip(texts, probabilities)]
 
     def _with_phrases(self, text: str, model: SpeakerModel, reading: Reading, probabilities: list[int]) -> IntentMatch:
         """A trainee's match where the scenario's phrases may raise intents' scores."""
@@ -302,12 +337,12 @@ class IntentMatcher:
         are left out of the message. A scenario phrase that matched is listed first, with its score."""
         model = self._model(speaker)
         reading = read_message(text)
-        full = self._logits(speaker, reading).tolist()
         spans = [(position,) for position in range(len(reading.words))]
         spans += [(position, position + 1) for position in range(len(reading.words) - 1)]
+        logits = self._logits(speaker, [(reading, frozenset()), *((reading, frozenset(span)) for span in spans)])
+        full, withouts = logits[0].tolist(), logits[1:].tolist()
         weighed: list[tuple[str, list[float]]] = []
-        for span in spans:
-            without = self._logits(speaker, reading, frozenset(span)).tolist()
+        for span, without in zip(spans, withouts):
             label = " ".join(_shown(reading.words[position]) for position in span)
             weighed.append((label, [f - w for f, w in zip(full, without)]))
         explained: dict[str, list[Evidence]] = {}

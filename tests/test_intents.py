@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from coach import intent_training
-from coach.intent_text import normalize, read_message
+from coach.intent_text import features, normalize, read_message
 from coach.intent_training import (
     DEV_FILE,
     TEST_FILE,
@@ -34,13 +34,13 @@ from coach.intents_eval import evaluate
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "intent_eval.py"
 
-# Floors under the figures measured on the test set (README): issue #9's target for macro F1
-# (0.95) is met and held here; its targets of at most 3% false positives on hard negatives and
-# a recall of 0.90 for every intent are not met yet (3.9%; accept_handoff 0.894), so these guard
-# the measured level against regressions until they are.
+# Floors under the figures measured on the test set (README): issue #9's targets for macro F1
+# (0.95) and for a recall of 0.90 for every intent are met and held here; its target of at most
+# 3% false positives on hard negatives is not met yet (3.9%), so that ceiling guards the
+# measured level against regressions until it is.
 TEST_MACRO_F1_FLOOR = 0.95
 TEST_HARD_NEGATIVE_FP_CEILING = 0.045
-TEST_RECALL_FLOOR = 0.88
+TEST_RECALL_FLOOR = 0.90
 
 # SPEC section 6, the "e.g." column, and the examples of the speakers' intents.
 SPEC_EXAMPLES = [
@@ -347,6 +347,33 @@ def test_default_matcher_is_shared():
 def test_non_text_is_rejected(matcher):
     with pytest.raises(TypeError):
         matcher.match(None)
+
+
+@pytest.mark.parametrize("speaker", ["trainee", "colleague", "patron"])
+def test_matching_many_messages_at_once_gives_each_message_its_own_answer(matcher, dev, speaker):
+    texts = ["", "zzqx", "Sorry! Let me read your question. Could you type your email?",
+             *(m.text for m in dev if m.speaker == speaker)]
+    assert matcher.match_many(texts, speaker) == [matcher.match(text, speaker) for text in texts]
+    with_phrases = IntentMatcher({"explain_transfer": ["sending you across to the branch"]})
+    assert with_phrases.match_many(texts[:40]) == [with_phrases.match(text) for text in texts[:40]]
+
+
+def test_the_matcher_sums_exactly_the_features_the_model_was_trained_on(matcher, dev):
+    """The matcher reads a message through precomputed word vectors; for a one-sentence message
+    that must come to the sum of the vectors of ``features(text)``, as in training."""
+    model = load_models()[0]["trainee"]
+    single = [m.text for m in dev if m.speaker == "trainee" and len(read_message(m.text).sentence_starts) == 1]
+    assert len(single) > 100
+    for text in single[:200]:
+        rows = [model.rows[f] for f in features(text) if f in model.rows]
+        summed = model.embedding[rows].sum(axis=0, keepdims=True) if rows else np.zeros((1, model.embedding.shape[1]))
+        expected = 1 / (1 + np.exp(-model.logits_of_sums(summed)[0]))
+        scores = matcher.match(text).scores
+        assert [scores[i] for i in model.intents] == pytest.approx(100 * expected, abs=0.51), text
+
+
+def test_numbers_are_read_alike():
+    assert read_message("See page 3 by the 5th").words == read_message("See page 47 by the 14th").words
 
 
 def test_matcher_gives_the_same_answers_from_many_threads(matcher, dev):
