@@ -4,7 +4,8 @@ Per speaker, a small network over the features of ``coach.intents.features``
 (repeats counted): a vector per feature, summed over the message, one hidden ReLU
 layer, and a logistic output per intent (multi-label). L2-regularised and fitted by
 full-batch gradient descent with Adam from a seeded start, so the same corpus always
-gives the same weights. A feature must occur in at least ``MIN_COUNT`` training
+gives the same weights. In the loss, positives count ``POSITIVE_WEIGHT`` times and a
+hard negative counts ``HARD_NEGATIVE_WEIGHT`` times for each intent it mimics. A feature must occur in at least ``MIN_COUNT`` training
 messages to get a weight. Each intent's threshold is then chosen on the development
 set (``choose_thresholds``).
 
@@ -48,6 +49,9 @@ THRESHOLD_WINDOW = 8
 THRESHOLD_MARGIN = 0.02
 # A positive message counts this many times in the loss: intents are rare in the corpus.
 POSITIVE_WEIGHT = 2.0
+# A hard negative counts this many times for each intent it mimics: false positives on such
+# messages are the mistakes a trainee notices most.
+HARD_NEGATIVE_WEIGHT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,7 @@ def fingerprint(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def _fit(rows: list[list[int]], labels: np.ndarray, n_features: int) -> list[np.ndarray]:
+def _fit(rows: list[list[int]], labels: np.ndarray, mimicked: np.ndarray, n_features: int) -> list[np.ndarray]:
     """Fit the network of ``SpeakerModel`` on binary features; returns [embedding, hidden bias,
     output, output bias]. Full-batch Adam from a seeded start, in float32: deterministic."""
     n_messages, n_intents = labels.shape
@@ -110,7 +114,8 @@ def _fit(rows: list[list[int]], labels: np.ndarray, n_features: int) -> list[np.
     present = np.unique(flat)
     feature_starts = np.searchsorted(flat[by_feature], present)
     labels = labels.astype(np.float32)
-    sample_weight = np.where(labels > 0, POSITIVE_WEIGHT, 1.0).astype(np.float32)
+    sample_weight = np.where(labels > 0, POSITIVE_WEIGHT, np.where(mimicked > 0, HARD_NEGATIVE_WEIGHT, 1.0))
+    sample_weight = sample_weight.astype(np.float32)
     sample_weight /= sample_weight.sum(axis=0)
     random = np.random.default_rng(SEED)
     params = [
@@ -154,7 +159,8 @@ def train_speaker(speaker: str, train: Sequence[LabelledMessage]) -> SpeakerMode
     empty_row = len(vocabulary)
     rows = [[rows_of[f] for f in fs if f in rows_of] or [empty_row] for fs in found]
     labels = np.array([[intent in m.intents for intent in names] for m in messages], dtype=np.float32)
-    embedding, hidden_bias, output, output_bias = _fit(rows, labels, len(vocabulary) + 1)
+    mimicked = np.array([[intent in m.mimics for intent in names] for m in messages], dtype=np.float32)
+    embedding, hidden_bias, output, output_bias = _fit(rows, labels, mimicked, len(vocabulary) + 1)
     # Stored in half precision (the file is a quarter of float64's size); thresholds are chosen on
     # exactly what is stored.
     stored = embedding[:-1].astype(np.float16).astype(np.float32)

@@ -34,12 +34,12 @@ from coach.intents_eval import evaluate
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "intent_eval.py"
 
-# Floors under the figures measured on the test set (README): issue #9's targets for macro F1
-# (0.95) and for a recall of 0.90 for every intent are met and held here; its target of at most
-# 3% false positives on hard negatives is not met yet (3.9%), so that ceiling guards the
-# measured level against regressions until it is.
+# Floors under the figures measured on the test set (README), guarding the measured level against
+# regressions: issue #9's targets for macro F1 (0.95) and for a recall of 0.90 for every intent are
+# met and held here; its target of at most 3% false positives on hard negatives is not met on the
+# fifth test set (6.1%), so that ceiling guards the measured level until it is.
 TEST_MACRO_F1_FLOOR = 0.95
-TEST_HARD_NEGATIVE_FP_CEILING = 0.045
+TEST_HARD_NEGATIVE_FP_CEILING = 0.065
 TEST_RECALL_FLOOR = 0.90
 
 # SPEC section 6, the "e.g." column, and the examples of the speakers' intents.
@@ -173,6 +173,21 @@ def test_training_is_deterministic(train, monkeypatch):
     assert first.rows == second.rows
     for name in ("embedding", "hidden_bias", "output", "output_bias"):
         assert np.array_equal(getattr(first, name), getattr(second, name))
+
+
+def test_hard_negatives_weigh_more_against_the_intents_they_mimic(train, monkeypatch):
+    monkeypatch.setattr(intent_training, "ITERATIONS", 8)
+    sample = [m for m in train if m.speaker == "colleague"][:400]
+    hard = [m for m in sample if m.mimics - m.intents]
+    assert len(hard) >= 40
+
+    def mean_mimicked_score(weight: float) -> float:
+        monkeypatch.setattr(intent_training, "HARD_NEGATIVE_WEIGHT", weight)
+        matcher = IntentMatcher(models={"colleague": train_speaker("colleague", sample)})
+        scores = [matcher.match(m.text, "colleague").scores[i] for m in hard for i in m.mimics - m.intents]
+        return sum(scores) / len(scores)
+
+    assert mean_mimicked_score(4.0) < 0.8 * mean_mimicked_score(1.0)
 
 
 def test_training_learns_the_labels(train, monkeypatch):
