@@ -5,23 +5,23 @@ import streamlit as st
 from app_pages.ui import app_store, current_user, init_state, log_out
 from coach.storage import Role
 
-st.set_page_config(page_title="Chat Reference Coach", page_icon="💬", layout="wide")
+st.set_page_config(page_title="Chat Reference Coach", page_icon=":material/forum:", layout="wide")
 init_state()
 
 
 def pages_for(role: Role) -> list:
-    practice = st.Page("app_pages/console.py", title="Practice", icon="💬", default=role is not Role.COORDINATOR)
-    scorecard = st.Page("app_pages/scorecard.py", title="Scorecard", icon="📊")
+    practice = st.Page("app_pages/console.py", title="Practice", icon=":material/forum:", default=role is not Role.COORDINATOR)
+    scorecard = st.Page("app_pages/scorecard.py", title="Scorecard", icon=":material/scoreboard:")
     attempts = st.Page("app_pages/attempts.py", title="All attempts" if role is Role.COORDINATOR else "My attempts",
-                       icon="🗂️")
-    rules = st.Page("app_pages/rule_catalogue.py", title="Rules", icon="📋")
-    scenarios = st.Page("app_pages/scenarios.py", title="Scenarios", icon="🗃️")
-    replay = st.Page("app_pages/replay.py", title="Replay", icon="⏯️")
-    workbench = st.Page("app_pages/workbench.py", title="Workbench", icon="🛠️")
+                       icon=":material/folder_open:")
+    rules = st.Page("app_pages/rule_catalogue.py", title="Rules", icon=":material/rule:")
+    scenarios = st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/library_books:")
+    replay = st.Page("app_pages/replay.py", title="Replay", icon=":material/replay:")
+    workbench = st.Page("app_pages/workbench.py", title="Workbench", icon=":material/build:")
     if role is Role.COORDINATOR:
-        dashboard = st.Page("app_pages/dashboard.py", title="Dashboard", icon="📈", default=True)
-        trainee = st.Page("app_pages/trainee.py", title="Trainee", icon="🧑‍🎓")
-        accounts = st.Page("app_pages/accounts.py", title="Accounts", icon="👥")
+        dashboard = st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True)
+        trainee = st.Page("app_pages/trainee.py", title="Trainee", icon=":material/school:")
+        accounts = st.Page("app_pages/accounts.py", title="Accounts", icon=":material/group:")
         return [dashboard, trainee, attempts, replay, accounts, practice, scorecard, scenarios, workbench, rules]
     if role is Role.TRAINER:
         return [practice, scorecard, attempts, replay, scenarios, workbench, rules]
@@ -32,9 +32,9 @@ if not st.session_state.auth_has_users:
     st.session_state.auth_has_users = app_store().count_users() > 0
 user = current_user()
 if not st.session_state.auth_has_users:
-    pages = [st.Page("app_pages/first_account.py", title="First account", icon="🔑", default=True)]
+    pages = [st.Page("app_pages/first_account.py", title="First account", icon=":material/key:", default=True)]
 elif user is None:
-    pages = [st.Page("app_pages/login.py", title="Log in", icon="🔑", default=True)]
+    pages = [st.Page("app_pages/login.py", title="Log in", icon=":material/key:", default=True)]
 else:
     pages = pages_for(user.role)
     with st.sidebar:

@@ -12,7 +12,7 @@ st.title("All attempts" if everyone else "My attempts")
 summaries = app_store().list_attempts(user, limit=500)
 if not summaries:
     st.info("No attempts yet.")
-    st.page_link("app_pages/console.py", label="Practice a chat", icon="💬")
+    st.page_link("app_pages/console.py", label="Practice a chat", icon=":material/forum:")
     st.stop()
 
 table = pd.DataFrame(
@@ -40,6 +40,6 @@ labels = {
 chosen = st.selectbox("Attempt", list(labels), format_func=labels.get, key="attempts_choice")
 chosen_summary = next(s for s in summaries if s.id == chosen)
 if chosen_summary.finished_at is None and chosen_summary.owner_id == user.id:
-    st.page_link("app_pages/console.py", query_params={"attempt": chosen}, label="Continue this chat", icon="↩️")
-st.page_link("app_pages/scorecard.py", query_params={"attempt": chosen}, label="See the scorecard", icon="📊")
-st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay it step by step", icon="⏯️")
+    st.page_link("app_pages/console.py", query_params={"attempt": chosen}, label="Continue this chat", icon=":material/undo:")
+st.page_link("app_pages/scorecard.py", query_params={"attempt": chosen}, label="See the scorecard", icon=":material/scoreboard:")
+st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay it step by step", icon=":material/replay:")

@@ -16,16 +16,16 @@ from app_pages.ui import (
     show_attempt,
 )
 from coach.attempt import Attempt, Mode
-from coach.events import AgentRoom, Im, PatronSays, StaffSays, _Event
+from coach.events import AgentRoom, Dismiss, Im, PatronSays, StaffSays, _Event
 from coach.scenario import LoadedScenario
 from coach.scenario import Role as ChatRole
 from coach.scenario import Status
 from coach.scoring import RULESET_VERSION
 from coach.simulator import ActionRefused
 from coach.storage import Conflict, NotFound, Role, User
-from coach.transcript_view import RESOLUTION_LABELS, line_of, lines_of
+from coach.transcript_view import RESOLUTION_LABELS, colleagues_in_chat, line_of, lines_of
 
-STATUS_BADGES = {Status.AVAILABLE: "🟢 Available", Status.BUSY: "🔴 Busy", Status.AWAY: "🟡 Away"}
+STATUS_BADGES = {Status.AVAILABLE: "Available", Status.BUSY: "Busy", Status.AWAY: "Away"}
 PANELS = ("Info", "Staff", "Agent Room")
 
 
@@ -102,7 +102,20 @@ def post_to_agent_room() -> None:
         st.session_state.console_room_text = ""
 
 
+def dismiss() -> None:
+    """Dismiss; once a colleague has entered, say what that did (the chat is not handed over)."""
+    current = attempt()
+    present = list(current.session.colleagues_in_chat)
+    if do("dismiss") and present:
+        line = line_of(current.scenario, len(current.events) - 1, current.events[-1], present)
+        st.session_state.console_notices.append(("chat", "info", f"You {line.text}."))
+
+
 def switch_panel() -> None:
+    if st.session_state.console_panel is None:  # the shown tab clicked again: keep it selected
+        st.session_state.console_panel = st.session_state.console_last_panel
+        return
+    st.session_state.console_last_panel = st.session_state.console_panel
     if st.session_state.console_panel == "Info":
         do("view_info")
 
@@ -203,6 +216,9 @@ def chat_area() -> None:
         return
     with st.container(height=430, key="console_transcript"):
         st.markdown(transcript_markdown(current))
+    waiting = current.session.waiting_for()
+    if waiting:
+        st.info(f"Waiting for {escape_markdown(waiting)} to accept...", icon=":material/hourglass_top:")
     message_box(current)
     notices("chat")
 
@@ -221,7 +237,9 @@ def transcript_markdown(current: Attempt) -> str:
         rendered = st.session_state.console_rendered = (current, [])
     paragraphs = rendered[1]
     for index in range(len(paragraphs), len(current.events)):
-        paragraphs.append(chat_paragraph(line_of(current.scenario, index, current.events[index])))
+        event = current.events[index]
+        present = colleagues_in_chat(current.events[:index]) if isinstance(event, Dismiss) else ()
+        paragraphs.append(chat_paragraph(line_of(current.scenario, index, event, present)))
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
@@ -244,14 +262,14 @@ def canned_scripts(current: Attempt) -> None:
 def chat_buttons(current: Attempt) -> None:
     closed = current.session.closed
     if current.session.colleagues_in_chat:
-        dismiss, leave = st.columns(2)
-        dismiss.button("Dismiss", on_click=do, args=("dismiss",), key="console_dismiss", disabled=closed)
-        leave.button("Leave", on_click=do, args=("leave",), key="console_leave", disabled=closed)
+        dismiss_column, leave_column = st.columns(2)
+        dismiss_column.button("Dismiss", on_click=dismiss, key="console_dismiss", disabled=closed)
+        leave_column.button("Leave", on_click=do, args=("leave",), key="console_leave", disabled=closed)
     else:
-        transfer_button, dismiss, end = st.columns(3)
-        transfer_button.button("Transfer", on_click=open_transfer, key="console_transfer", disabled=closed)
-        dismiss.button("Dismiss", on_click=do, args=("dismiss",), key="console_dismiss", disabled=closed)
-        end.button("End", on_click=do, args=("end",), key="console_end", disabled=closed)
+        transfer_column, dismiss_column, end_column = st.columns(3)
+        transfer_column.button("Transfer", on_click=open_transfer, key="console_transfer", disabled=closed)
+        dismiss_column.button("Dismiss", on_click=dismiss, key="console_dismiss", disabled=closed)
+        end_column.button("End", on_click=do, args=("end",), key="console_end", disabled=closed)
 
 
 @st.fragment
@@ -276,7 +294,7 @@ def info_panel(current: Attempt) -> None:
 def staff_panel(current: Attempt) -> None:
     staff = current.scenario.staff
     for member in staff:
-        st.text(f"{STATUS_BADGES[member.status]}  {member.name} · {member.department} · "
+        st.text(f"{STATUS_BADGES[current.session.status_of(member.id)]} · {member.name} · {member.department} · "
                 f"{current.scenario.libraries[member.library].name}")
     ids = [member.id for member in staff]
     names = {member.id: member.name for member in staff}
@@ -321,12 +339,14 @@ def notices(place: str) -> None:
         if where != place:
             continue
         if kind == "refused":
-            st.warning(f"The console won't do that: {escape_markdown(content)}", icon="✋")
+            st.warning(f"The console won't do that: {escape_markdown(content)}", icon=":material/block:")
+        elif kind == "info":
+            st.info(escape_markdown(content), icon=":material/info:")
         else:
             st.warning(
                 f"**{content.rule.code} {content.rule.name}:** {escape_markdown(content.message)}\n\n"
                 f"*Tip:* “{escape_markdown(content.tip)}”",
-                icon="💡",
+                icon=":material/lightbulb:",
             )
 
 
@@ -407,7 +427,7 @@ def unfinished_attempts(user: User) -> None:
     if unfinished:
         st.subheader("Continue where you left off")
         for summary in unfinished:
-            st.page_link("app_pages/console.py", query_params={"attempt": summary.id}, icon="↩️",
+            st.page_link("app_pages/console.py", query_params={"attempt": summary.id}, icon=":material/undo:",
                          label=f"{summary.scenario_title} · started {summary.started_at:%Y-%m-%d %H:%M} UTC")
 
 

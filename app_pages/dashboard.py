@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import app_store, require_role
+from coach.wording import plural
 from coach.analytics import DashboardFilters, attempts_failing, dashboard, filter_options
 from coach.export import XLSX_MAX_ROWS, XLSX_MIME_TYPE, attempts_csv, attempts_xlsx, rule_results_csv, rule_results_xlsx
 from coach.storage import Role
@@ -87,13 +88,13 @@ def attempts_behind_a_rule(data, filters: DashboardFilters, user) -> None:
                         key="dashboard_rule", on_change=remember_rule_pick, args=(weakest,))
     st.caption(rule_choice_caption(code, weakest, picked))
     failing = attempts_failing(app_store(), user, code, filters)
-    st.caption(f"{len(failing)} attempt(s) failed {code}; open one to replay it.")
+    st.caption(f"{plural(len(failing), 'attempt')} failed {code}; open one to replay it.")
     st.dataframe(failing.drop(columns=["attempt_id"]), hide_index=True, use_container_width=True)
     if not failing.empty:
         labels = {row.attempt_id: f"{row.username} · {row.scenario_title} · {row.finished_at:%Y-%m-%d}"
                   for row in failing.itertuples()}
         chosen = st.selectbox("Replay", list(labels), format_func=labels.get, key="dashboard_replay_choice")
-        st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay this attempt", icon="⏯️")
+        st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay this attempt", icon=":material/replay:")
 
 
 def trend_chart(data) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.ui import (
-    VERDICT_ICONS,
+    VERDICT_WORDS,
     app_store,
     escape_markdown,
     loaded_version,
@@ -28,7 +28,7 @@ except NotFound:
 if stored is None:
     st.title("Replay")
     st.info("Pick an attempt on the Attempts page to replay it.")
-    st.page_link("app_pages/attempts.py", label="Attempts", icon="🗂️")
+    st.page_link("app_pages/attempts.py", label="Attempts", icon=":material/folder_open:")
     st.stop()
 
 scenario = loaded_version(stored).scenario
@@ -49,8 +49,7 @@ with decided:
     st.subheader("Decided so far")
     settled = [r for r in card.results if r.verdict.evidence and max(r.verdict.evidence) < step]
     for result in settled:
-        icon = VERDICT_ICONS[result.verdict.outcome]
-        st.text(f"{icon} {result.rule.code} {result.rule.name}: {result.verdict.message}")
+        st.text(f"{VERDICT_WORDS[result.verdict.outcome]}: {result.rule.code} {result.rule.name}: {result.verdict.message}")
     if not settled:
         st.caption("No rule is decided yet at this step.")
     waiting = [r.rule.code for r in card.results if r.verdict.outcome is not Outcome.NOT_APPLICABLE and r not in settled]

@@ -10,7 +10,6 @@ from coach.rules import RULES, Rule, Severity, find_rules
 from coach.seeds import SEEDS, Seed
 from coach.storage import Role
 
-SEVERITY_ICONS = {Severity.CRITICAL: "🔴", Severity.MAJOR: "🟠", Severity.MINOR: "🟡"}
 # docs/scenarios.md shows the same example (a test keeps the two alike and checks that it validates).
 RULE_SETTINGS_EXAMPLE = """\
 rules:
@@ -20,7 +19,7 @@ rules:
 
 
 def severity_label(severity: Severity) -> str:
-    return f"{SEVERITY_ICONS[severity]} {severity.value} (weight {severity.weight})"
+    return f"{severity.value} (weight {severity.weight})"
 
 
 def chosen_filters() -> tuple[list[Severity], list[Seed], str]:
@@ -45,8 +44,8 @@ def show_rule(rule: Rule) -> None:
         st.markdown(f"**From the tip**\n\n> {escape_markdown(rule.quote)}\n>\n"
                     f"> — *{escape_markdown(rule.seed.title)}* ({escape_markdown(rule.seed.topic.lower())})")
         good, bad = st.columns(2)
-        good.markdown(f"**✅ A good example**\n\n{escape_markdown_except_code(doc.passes)}")
-        bad.markdown(f"**❌ A bad example**\n\n{escape_markdown_except_code(doc.fails)}")
+        good.markdown(f":material/check_circle: **A good example**\n\n{escape_markdown_except_code(doc.passes)}")
+        bad.markdown(f":material/cancel: **A bad example**\n\n{escape_markdown_except_code(doc.fails)}")
 
 
 def show_rule_settings_help() -> None:

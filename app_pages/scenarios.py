@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import app_store, autoplayed, checked_scenario, publish_version, require_role
+from coach.wording import plural
 from coach.catalogue import EditorBase, LibraryStatus, VersionStatus, library_status, version_status
 from coach.coverage import ScenarioCoverage, scenario_coverage
 from coach.rules import RULES
 from coach.storage import NotFound, Role, ScenarioEntry, ScenarioHistory, ScenarioVersion, User
 
-STATUS_ICONS = {LibraryStatus.PUBLISHED: "🟢", LibraryStatus.DRAFT: "📝", LibraryStatus.INVALID: "⛔",
-                LibraryStatus.WITHDRAWN: "⏸️"}
+
 
 
 def walkthrough_coverage(text: str) -> ScenarioCoverage | None:
@@ -65,7 +65,7 @@ def library_table(entries: list[ScenarioEntry]) -> None:
             "Title": entry.latest.title,
             "Id": entry.scenario_id,
             "Role": newest.loaded.scenario.role.value if newest.loaded else "",
-            "Status": f"{STATUS_ICONS[status]} {status.value}",
+            "Status": status.value,
             "Published": published_label(entry.published),
             "Newest": f"v{entry.latest.number} · {entry.latest.saved_at:%Y-%m-%d} · {who(entry.latest.author)}",
             "Rules exercised": ", ".join(code for code in (r.code for r in RULES) if found and found.exercises(code)),
@@ -76,7 +76,7 @@ def library_table(entries: list[ScenarioEntry]) -> None:
     for entry in entries:
         problems = checked_scenario(entry.latest.text).problems
         if problems:
-            with st.expander(f"⛔ {entry.scenario_id} v{entry.latest.number}: {len(problems)} problem(s)"):
+            with st.expander(f"{entry.scenario_id} v{entry.latest.number}: {plural(len(problems), 'problem')}", icon=":material/error:"):
                 for problem in problems:
                     st.text(f"line {problem.line}, column {problem.column}: {problem.message}")
 
@@ -169,7 +169,7 @@ st.title("Scenarios")
 entries = app_store().list_scenarios(user)
 if not entries:
     st.info("The library is empty: write a scenario in the Workbench and save it.")
-    st.page_link("app_pages/workbench.py", label="Workbench", icon="🛠️")
+    st.page_link("app_pages/workbench.py", label="Workbench", icon=":material/build:")
     st.stop()
 library_table(entries)
 coverage_matrix(entries)

@@ -12,6 +12,7 @@ from app_pages.ui import (
     loaded_version,
     require_role,
     VERDICT_ICONS,
+    VERDICT_WORDS,
     show_chat_line,
     show_pinned_line,
     verdict_pins,
@@ -19,9 +20,10 @@ from app_pages.ui import (
 from coach.attempt import Mode
 from coach.rules import Outcome
 from coach.scenario import Scenario
-from coach.scoring import Scorecard, score
+from coach.scoring import RuleResult, Scorecard, score
 from coach.storage import NotFound, Role, StoredAttempt, User
-from coach.transcript_view import RESOLUTION_LABELS, lines_of
+from coach.transcript_view import RESOLUTION_LABELS, Line, lines_of
+from coach.wording import plural
 
 OUTCOME_LABELS = {**RESOLUTION_LABELS, "transfer": "Transferred", "none": "No resolution code"}
 
@@ -46,24 +48,34 @@ def summary(card: Scorecard, scenario: Scenario, stored: StoredAttempt) -> None:
     if card.passed and not failed:
         st.success("Every rule that applied was followed. Well done!")
     elif card.passed:
-        st.info(f"Passed, with {len(failed)} thing(s) to work on below.")
+        st.info(f"Passed, with {plural(len(failed), 'thing')} to work on below.")
     else:
-        st.error(f"Not passed yet: {len(failed)} rule(s) failed. Read the tips below and try again.")
+        st.error(f"Not passed yet: {plural(len(failed), 'rule')} failed. Read the tips below and try again.")
 
 
 def rule_results(card: Scorecard, scenario: Scenario, events: list) -> None:
+    """Failed rules first, open, with their evidence; then passed ones; the rules that did not apply folded
+    away at the end."""
     lines = lines_of(scenario, events)
-    for result in card.results:
-        verdict = result.verdict
-        label = f"{VERDICT_ICONS[verdict.outcome]} {result.rule.code} {result.rule.name} · {result.rule.severity.value}"
-        with st.expander(label, expanded=verdict.outcome is Outcome.FAIL):
-            st.text(verdict.message)
-            if verdict.outcome is not Outcome.NOT_APPLICABLE:
-                st.markdown(f"*Tip from “{escape_markdown(result.rule.seed.title)}”:* "
-                            f"“{escape_markdown(result.rule.quote)}”")
-            for index in verdict.evidence:
-                show_chat_line(lines[index], highlight=f"{'decided' if verdict.outcome is Outcome.PASS else 'broke'} "
-                                                      f"{result.rule.code}")
+    by_outcome = {outcome: [r for r in card.results if r.verdict.outcome is outcome] for outcome in Outcome}
+    for result in by_outcome[Outcome.FAIL] + by_outcome[Outcome.PASS]:
+        rule_result(result, lines)
+    not_applicable = by_outcome[Outcome.NOT_APPLICABLE]
+    if not_applicable:
+        with st.expander(f"{plural(len(not_applicable), 'rule')} did not apply to this chat", icon=VERDICT_ICONS[Outcome.NOT_APPLICABLE]):
+            for result in not_applicable:
+                st.text(f"{result.rule.code} {result.rule.name}: {result.verdict.message}")
+
+
+def rule_result(result: RuleResult, lines: list[Line]) -> None:
+    verdict = result.verdict
+    label = f"{VERDICT_WORDS[verdict.outcome]} · {result.rule.code} {result.rule.name} · {result.rule.severity.value}"
+    with st.expander(label, expanded=verdict.outcome is Outcome.FAIL, icon=VERDICT_ICONS[verdict.outcome]):
+        st.text(verdict.message)
+        st.markdown(f"*Tip from “{escape_markdown(result.rule.seed.title)}”:* “{escape_markdown(result.rule.quote)}”")
+        for index in verdict.evidence:
+            show_chat_line(lines[index], highlight=f"{'decided' if verdict.outcome is Outcome.PASS else 'broke'} "
+                                                  f"{result.rule.code}")
 
 
 def full_transcript(card: Scorecard, scenario: Scenario, events: list) -> None:
@@ -93,7 +105,7 @@ stored = stored_attempt(user)
 if stored is None:
     st.title("Scorecard")
     st.info("Finish a chat to see its scorecard here, or pick one from your attempts.")
-    st.page_link("app_pages/attempts.py", label="Attempts", icon="🗂️")
+    st.page_link("app_pages/attempts.py", label="Attempts", icon=":material/folder_open:")
 else:
     scenario = loaded_version(stored).scenario
     events = list(stored.events)

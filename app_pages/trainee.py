@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from app_pages.ui import app_store, require_role
+from coach.wording import plural
 from coach.analytics import NO_FILTERS, filter_options, trainee_report
 from coach.storage import Role
 
@@ -19,7 +20,7 @@ names = {row.id: f"{row.display_name} ({row.username})" for row in options.train
 trainee_id = st.selectbox("Trainee", list(names), format_func=names.get, key="trainee_choice")
 report = trainee_report(app_store(), user, trainee_id, NO_FILTERS)
 cohort = f" · cohort {report.trainee.cohort}" if report.trainee.cohort else ""
-st.caption(f"{report.trainee.role.value}{cohort} · {len(report.attempts)} finished attempt(s)")
+st.caption(f"{report.trainee.role.value}{cohort} · {plural(len(report.attempts), 'finished attempt')}")
 if report.attempts.empty:
     st.info("This trainee has not finished an attempt yet.")
     st.stop()
@@ -45,4 +46,4 @@ st.dataframe(report.attempts.drop(columns=["attempt_id"]), hide_index=True, use_
 labels = {row.attempt_id: f"{row.finished_at:%Y-%m-%d %H:%M} · {row.scenario_title} · {row.score}"
           for row in report.attempts.itertuples()}
 chosen = st.selectbox("Open", list(labels), format_func=labels.get, key="trainee_attempt")
-st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay this attempt", icon="⏯️")
+st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay this attempt", icon=":material/replay:")

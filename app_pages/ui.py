@@ -26,6 +26,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_attempt": None,  # coach.attempt.Attempt being played
     "console_clock": None,  # a clock to use instead of the real one (tests)
     "console_transfer_open": False,  # the Transfer pop-up is open
+    "console_last_panel": "Staff",  # the side panel shown: clicking its tab again keeps it
     "console_show_scorecard": None,  # Finish was pressed: the finished attempt's id, to show its scorecard
     "console_rendered": None,  # (attempt, Markdown of each event so far): the transcript, rendered once a line
     "console_notices": [],  # refusals and practice hints to show after the last action
@@ -48,8 +49,13 @@ STATE_DEFAULTS: dict[str, object] = {
     "dashboard_rule_picked": None,  # the rule the coordinator chose in "Attempts that failed"; None: the weakest
 }
 
-VERDICT_ICONS = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.NOT_APPLICABLE: "➖"}
-AVATARS = {LineKind.PATRON: "🙋", LineKind.TRAINEE: "🧑‍💼", LineKind.COLLEAGUE: "👩‍💼"}
+# Words for verdicts wherever text is shown, and Material icons (a font that ships with Streamlit, so no
+# emoji font is needed) where Streamlit draws icons.
+VERDICT_WORDS = {Outcome.PASS: "Pass", Outcome.FAIL: "Fail", Outcome.NOT_APPLICABLE: "n/a"}
+VERDICT_ICONS = {Outcome.PASS: ":material/check_circle:", Outcome.FAIL: ":material/cancel:",
+                 Outcome.NOT_APPLICABLE: ":material/remove:"}
+AVATARS = {LineKind.PATRON: ":material/person:", LineKind.TRAINEE: ":material/support_agent:",
+           LineKind.COLLEAGUE: ":material/badge:"}
 
 
 def init_state() -> None:
@@ -258,11 +264,11 @@ def chat_paragraph(line: Line) -> str | None:
 
 
 def verdict_pins(card: Scorecard) -> dict[int, str]:
-    """For each event index, the verdicts it decided, as "✅ TR001, ❌ TR002"."""
+    """For each event index, the verdicts it decided, as "Pass TR001, Fail TR002"."""
     pins: dict[int, list[str]] = {}
     for result in card.results:
         for index in result.verdict.evidence:
-            pins.setdefault(index, []).append(f"{VERDICT_ICONS[result.verdict.outcome]} {result.rule.code}")
+            pins.setdefault(index, []).append(f"{VERDICT_WORDS[result.verdict.outcome]} {result.rule.code}")
     return {index: ", ".join(marks) for index, marks in pins.items()}
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui import app_store, autoplayed, begin_attempt, checked_scenario, publish_version, require_role
+from coach.wording import plural
 from coach.attempt import Mode
 from coach.catalogue import DraftProblem, EditorBase, draft_identity, publication_problems, save_draft
 from coach.coverage import scenario_coverage
@@ -136,7 +137,7 @@ def validate(text: str) -> LoadedScenario | None:
     """Show every problem by line; return the scenario when it is valid."""
     checked = checked_scenario(text)
     if checked.loaded is None:
-        st.error(f"{len(checked.problems)} problem(s) to fix:")
+        st.error(f"{plural(len(checked.problems), 'problem')} to fix:")
         for problem in checked.problems:
             where = f"line {problem.line}, column {problem.column}: " if problem.line else ""
             st.text(f"{where}{problem.message}")
@@ -185,11 +186,12 @@ def autoplay_results(loaded: LoadedScenario) -> None:
                          "failed rules": ", ".join(failed)})
     st.subheader("Autoplay")
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
-    cards = played.cards()
-    ideal = cards.get("ideal")
-    if ideal is not None and ideal.score != 100.0:
-        st.warning("The ideal walkthrough does not score 100: the scenario or its ideal actions need another look.")
-    for name, card in cards.items():
+    problems = played.problems()
+    if problems:
+        st.warning(f"{plural(len(problems), 'walkthrough problem')}: the scenario or its walkthroughs need another look.")
+        for name, problem in problems:
+            st.text(f"{name} {problem}")
+    for name, card in played.cards().items():
         with st.expander(f"{name}: every verdict"):
             for result in card.results:
                 st.text(f"{result.verdict.outcome.value:>4}  {result.rule.code} {result.rule.name}: {result.verdict.message}")

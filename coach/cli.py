@@ -114,6 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     coverage_cmd.add_argument("paths", nargs="+", metavar="PATH", help="scenario file or folder")
     coverage_cmd.add_argument("--format", choices=("text", "json"), default="text")
 
+    play = commands.add_parser(
+        "play",
+        help="autoplay a walkthrough and show the chat and its scorecard",
+        description="Play one walkthrough of a scenario (default: ideal) as the console would, then print "
+        "the transcript as the console shows it and the coach's scorecard.",
+    )
+    play.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
+    play.add_argument("--walkthrough", default="ideal", metavar="NAME", help="which walkthrough (default: ideal)")
+    play.add_argument("--format", choices=("text", "json"), default="text", help="json: the events and the scorecard")
+
     commands.add_parser(
         "schema",
         help="print the scenario JSON Schema",
@@ -223,12 +233,13 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 problems.extend(bad.problems)
                 continue
             problems.extend(_file_level_problems(loaded, seen_ids, args.playable))
+            problems.extend(loaded.warnings())
     if args.format == "json":
         print(json.dumps([problem.as_dict() for problem in problems], ensure_ascii=False, indent=1), file=out)
     else:
         for problem in problems:
             print(problem, file=out)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return EXIT_PROBLEMS if any(problem.severity == "error" for problem in problems) else EXIT_OK
 
 
 def _file_level_problems(loaded: LoadedScenario, seen_ids: dict[str, str], playable: bool) -> Iterator[Problem]:
@@ -241,9 +252,22 @@ def _file_level_problems(loaded: LoadedScenario, seen_ids: dict[str, str], playa
         yield Problem(loaded.path, "no 'script': this scenario can be scored but not played", 1, 1)
     elif playable and "ideal" not in scenario.walkthroughs:
         yield Problem(loaded.path, "no 'ideal' walkthrough: the actions of a model librarian, to autoplay", 1, 1)
+    elif playable:
+        yield from _walkthrough_problems(loaded)
+
+
+def _walkthrough_problems(loaded: LoadedScenario, played: Any = None) -> Iterator[Problem]:
+    """A problem, at the walkthrough's line, for each walkthrough that does not teach what it should."""
+    from coach.coverage import autoplay
+
+    for name, problem in (played or autoplay(loaded)).problems():
+        line, column = loaded.position_of(("walkthroughs", name))
+        yield Problem(loaded.path, f"walkthrough '{name}' {problem}", line, column)
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """One line per log, in the order given, each naming its file: a scorecard, or (for a log that cannot
+    be scored) its problems, so that one bad file never shifts the lines of the others."""
     loaded = load_scenario(args.scenario)
     status = EXIT_OK
     for log in args.logs:
@@ -253,10 +277,11 @@ def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except BadInput as bad:
             for problem in bad.problems:
                 print(problem, file=err)
+            print(json.dumps({"file": log, "problems": [str(p) for p in bad.problems]}, ensure_ascii=False), file=out)
             status = EXIT_BAD_INPUT
             continue
         card = score(loaded.scenario, transcript.events, transcript.trainee)
-        print(json.dumps(card.as_json(), ensure_ascii=False), file=out)
+        print(json.dumps({"file": log, **card.as_json()}, ensure_ascii=False), file=out)
     return status
 
 
@@ -432,7 +457,7 @@ USER_ACTIONS = {
 }
 
 def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from coach.coverage import coverage
+    from coach.coverage import autoplay, coverage
 
     missing = [path for path in args.paths if not Path(path).exists()]
     for path in missing:
@@ -440,10 +465,14 @@ def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if missing:
         return EXIT_BAD_INPUT
     loaded = [load_scenario(file) for path in args.paths for file in _scenario_files(Path(path))]
-    found = coverage(loaded)
+    played = [autoplay(one) for one in loaded]
+    found = coverage(loaded, played)
+    problems = [problem for one, plays in zip(loaded, played) for problem in _walkthrough_problems(one, plays)]
+    status = EXIT_PROBLEMS if problems else EXIT_OK
     if args.format == "json":
-        print(json.dumps(found.as_json(), ensure_ascii=False, indent=1), file=out)
-        return EXIT_OK
+        report = {**found.as_json(), "problems": [problem.as_dict() for problem in problems]}
+        print(json.dumps(report, ensure_ascii=False, indent=1), file=out)
+        return status
     codes = [rule.code for rule in RULES]
     width = max((len(s.scenario_id) for s in found.scenarios), default=8)
     print(" " * width + "  " + " ".join(f"{code:>5}" for code in codes), file=out)
@@ -453,12 +482,48 @@ def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{row.scenario_id:<{width}}  " + " ".join(f"{cell:>5}" for cell in cells), file=out)
     uncovered = found.uncovered()
     print(f"rules no scenario exercises: {', '.join(uncovered) if uncovered else 'none'}", file=out)
+    for problem in problems:
+        print(problem, file=out)
+    return status
+
+
+def _play(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from coach.simulator import ActionRefused, play_walkthrough
+    from coach.transcript_view import lines_of
+
+    loaded = load_scenario(args.scenario)
+    scenario = loaded.scenario
+    if scenario.script is None:
+        raise BadInput([Problem(loaded.path, "no 'script': this scenario can be scored but not played", 1, 1)])
+    if args.walkthrough not in scenario.walkthroughs:
+        known = ", ".join(scenario.walkthroughs) or "none"
+        raise BadInput([Problem(loaded.path, f"there is no walkthrough '{args.walkthrough}' (walkthroughs: {known})")])
+    try:
+        session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs[args.walkthrough].steps)
+    except ActionRefused as refusal:
+        raise BadInput([Problem(loaded.path, f"walkthrough '{args.walkthrough}': the console refuses a step: {refusal}")]) from None
+    card = score(scenario, session.events)
+    if args.format == "json":
+        events = [event.as_json() for event in session.events]
+        print(json.dumps({"events": events, "scorecard": card.as_json()}, ensure_ascii=False, indent=1), file=out)
+        return EXIT_OK
+    print(f"{scenario.title} - walkthrough '{args.walkthrough}'\n", file=out)
+    for line in lines_of(scenario, session.events):
+        who = f"{line.who}: " if line.who else ""
+        print(f"[{line.index:>3}] {line.clock:>5}  {who}{line.text}", file=out)
+    verdict = "passed" if card.passed else "not passed"
+    shown = "n/a" if card.score is None else f"{card.score:g}"
+    print(f"\nscore {shown}, {verdict} (outcome: {card.outcome})", file=out)
+    for result in card.results:
+        evidence = f" [{', '.join(map(str, result.verdict.evidence))}]" if result.verdict.evidence else ""
+        print(f"  {result.verdict.outcome.value:<5} {result.rule.code} {result.rule.name}{evidence}: "
+              f"{result.verdict.message}", file=out)
     return EXIT_OK
 
 
 HANDLERS = {
     "validate": _validate, "score": _score, "match": _match, "rules": _rules, "schema": _schema, "users": _users,
-    "coverage": _coverage,
+    "coverage": _coverage, "play": _play,
 }
 
 

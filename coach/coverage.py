@@ -7,7 +7,7 @@ and the wrong way. Rules no scenario exercises are the gaps of a scenario librar
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.rules import RULES
@@ -27,15 +27,33 @@ class Autoplay:
     def cards(self) -> dict[str, Scorecard]:
         return {name: card for name, card in self.results.items() if isinstance(card, Scorecard)}
 
+    def problems(self) -> list[tuple[str, str]]:
+        """(walkthrough, what is wrong with it) for each walkthrough that does not do what it should: a
+        step the console refuses, an `ideal` that does not score 100, an `expect` not met. Each message
+        reads after "the walkthrough NAME"."""
+        found = []
+        for name, result in self.results.items():
+            if isinstance(result, ActionRefused):
+                found.append((name, f"cannot be played: the console refuses a step: {result}"))
+                continue
+            if name == "ideal" and (result.score != 100 or not result.passed):
+                failed = ", ".join(r.rule.code for r in result.results if r.verdict.outcome.value == "fail")
+                scored = "no score (no rule applies)" if result.score is None else f"{result.score:g}"
+                found.append((name, f"scores {scored}, not 100" + (f" (it fails {failed})" if failed else "")))
+            expect = self.loaded.scenario.walkthroughs[name].expect
+            found += [(name, f"does not do what its `expect` says: {miss}")
+                      for miss in expect.unmet(result.score, result.passed, result.verdicts())]
+        return found
+
 
 def autoplay(loaded: LoadedScenario) -> Autoplay:
     scenario = loaded.scenario
     results: dict[str, Scorecard | ActionRefused] = {}
     if scenario.script is not None:
         matcher = matcher_for(scenario)
-        for name, steps in scenario.walkthroughs.items():
+        for name, walkthrough in scenario.walkthroughs.items():
             try:
-                results[name] = score(scenario, play_walkthrough(scenario, matcher, steps).events)
+                results[name] = score(scenario, play_walkthrough(scenario, matcher, walkthrough.steps).events)
             except ActionRefused as refusal:
                 results[name] = refusal
     return Autoplay(loaded, results)
@@ -82,5 +100,8 @@ def scenario_coverage(loaded: LoadedScenario, played: Autoplay | None = None) ->
     return ScenarioCoverage(scenario.id, scenario.title, {code: frozenset(v) for code, v in found.items()})
 
 
-def coverage(scenarios: Iterable[LoadedScenario]) -> Coverage:
-    return Coverage(tuple(scenario_coverage(loaded) for loaded in scenarios))
+def coverage(scenarios: Sequence[LoadedScenario], played: Sequence[Autoplay] | None = None) -> Coverage:
+    """The coverage of scenarios (`played`: their walkthroughs, when already played, in the same order)."""
+    scenarios = list(scenarios)
+    plays = played if played is not None else [autoplay(loaded) for loaded in scenarios]
+    return Coverage(tuple(scenario_coverage(loaded, plays_) for loaded, plays_ in zip(scenarios, plays)))

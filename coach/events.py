@@ -99,6 +99,14 @@ class TransferOffer(_Event):
     sender: str = Field(alias="from")
 
 
+class StatusChanged(_Event):
+    """A colleague's status changes mid-chat (the staff list shows the new one)."""
+
+    type: Literal["status"] = "status"
+    who: str
+    status: Literal["available", "busy", "away"]
+
+
 # -- done by the trainee --------------------------------------------------------------
 
 
@@ -178,14 +186,14 @@ class Resolve(_Event):
 
 Event = Annotated[
     Union[
-        PatronSays, StaffSays, TransferDeclined, Joined, Left, TransferOffer,
+        PatronSays, StaffSays, TransferDeclined, Joined, Left, TransferOffer, StatusChanged,
         Say, Im, AgentRoom, ViewInfo, OpenTransfer, TransferTab, Transfer, AcceptTransfer,
         Leave, Dismiss, End, SetEmail, Note, Resolve,
     ],
     Field(discriminator="type"),
 ]
 
-WORLD_EVENTS = (PatronSays, StaffSays, TransferDeclined, Joined, Left, TransferOffer)
+WORLD_EVENTS = (PatronSays, StaffSays, TransferDeclined, Joined, Left, TransferOffer, StatusChanged)
 TRAINEE_EVENTS = (
     Say, Im, AgentRoom, ViewInfo, OpenTransfer, TransferTab, Transfer, AcceptTransfer,
     Leave, Dismiss, End, SetEmail, Note, Resolve,
@@ -247,6 +255,16 @@ def email_on_record(initial: str | None, events: Sequence[_Event], before: int |
         if isinstance(event, SetEmail):
             email = event.email
     return email.strip() if email and email.strip() else None
+
+
+def status_at(scenario: Scenario, events: Sequence[_Event], staff_id: str, before: int | None = None) -> str:
+    """A colleague's status ("available", "busy", "away") as the staff list shows it just before index
+    `before`: the scenario's, changed by each `status` event."""
+    status = scenario.staff_by_id()[staff_id].status.value
+    for event in events[:before]:
+        if isinstance(event, StatusChanged) and event.who == staff_id:
+            status = event.status
+    return status
 
 
 def _event_label(raw: Any, index: int) -> str:
@@ -336,7 +354,7 @@ def _reference_problems(transcript: Transcript, scenario: Scenario) -> Iterator[
                     f"event {index} (transfer): no staff member of scenario '{scenario.id}' works in "
                     f"department '{event.department}' (departments: {listed})"
                 )
-        elif isinstance(event, TransferDeclined) and event.who not in staff:
+        elif isinstance(event, (TransferDeclined, StatusChanged)) and event.who not in staff:
             yield unknown(index, event, "'who'", event.who)
         elif isinstance(event, Joined) and event.who not in staff and event.who != "trainee":
             yield unknown(index, event, "'who'", event.who, ["trainee"])

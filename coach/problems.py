@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -18,14 +18,17 @@ class Problem:
     message: str
     line: int = 0
     column: int = 0
+    severity: Literal["error", "warning"] = "error"  # a warning: valid, but a setting does nothing
 
     def __str__(self) -> str:
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
         if self.line:
-            return f"{self.file}:{self.line}:{self.column}: {self.message}"
-        return f"{self.file}: {self.message}"
+            return f"{self.file}:{self.line}:{self.column}: {message}"
+        return f"{self.file}: {message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message,
+                "severity": self.severity}
 
 
 class BadInput(Exception):

@@ -8,16 +8,17 @@ phrases (``phrases``); they are documented for trainers in docs/scenarios.md.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from coach.files import read_text
-from coach.intents import INTENTS
+from coach.intents import INTENTS, TRAINEE_INTENTS
 from coach.problems import BadInput, Problem, describe, errors_of
 from coach.yamlsafe import LocatedDocument, YamlProblem, load_located
 
@@ -26,6 +27,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "scenario.sche
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
 IntentId = Literal[INTENTS]  # type: ignore[valid-type]
+TraineeIntentId = Literal[TRAINEE_INTENTS]  # type: ignore[valid-type]
 
 
 class Role(StrEnum):
@@ -96,14 +98,54 @@ class Expect(_Strict):
     holding: Holding | None = Field(None, description="Receiver role only: the holding message expected.")
 
 
+# One reply, or replies played in order (the last one repeated once they run out).
+Lines = Text | list[Text]
+
+
+class Condition(_Strict):
+    """What must hold for a reply case to be used; keys left out do not matter."""
+
+    email_given: bool | None = Field(None, description="The patron has typed an email address in the chat.")
+    answered: bool | None = Field(
+        None, description="The trainee has sent the patron a message with one of `patron.answer_words`."
+    )
+
+
+class ReplyCase(_Strict):
+    when: Condition = Field(default_factory=Condition, description="Left out: always.")
+    say: Lines
+
+
+# A reply: one line, lines in order, or cases tried in order (the first whose `when` holds is used).
+Reply = Text | list[Text] | list[ReplyCase]
+
+
+class AgentRoomScript(_Strict):
+    """How a colleague answers posts in the Agent Room."""
+
+    answers: Literal["fits", "always", "never"] = Field(
+        "fits",
+        description="`fits`: answers a handoff request that names their department or library, or names "
+        "none at all; `always`; `never`.",
+    )
+    accepts: bool | list[bool] | None = Field(None, description="Overrides `accepts` in the Agent Room.")
+    reply: Lines | None = Field(None, description="Overrides `reply` in the Agent Room.")
+
+
 class ColleagueScript(_Strict):
     """How one colleague answers the trainee."""
 
-    accepts: bool = Field(True, description="Agrees to take the patron when asked by IM or in the Agent Room.")
-    reply: Text | None = Field(
-        None, description="What they write back when asked to take a patron; null = a default yes or no."
+    accepts: bool | list[bool] = Field(
+        True,
+        description="Agrees to take the patron when asked by IM or in the Agent Room; a list answers the "
+        "first request, the second, ... in order (the last repeated).",
     )
-    other_reply: Text | None = Field(
+    reply: Lines | None = Field(
+        None,
+        description="What they write back when asked to take a patron (a list: one per request, in order); "
+        "null = a default yes or no.",
+    )
+    other_reply: Lines | None = Field(
         None,
         description="What they write back to any other IM (one that does not ask them to take a patron); "
         "it never agrees to anything. null = \"Hi! What can I do for you?\"",
@@ -111,6 +153,7 @@ class ColleagueScript(_Strict):
     reply_after: float = Field(10, ge=0, description="Seconds before they answer.")
     takes_transfer: bool = Field(True, description="Answers Yes to the Transfer pop-up.")
     greeting: Text | None = Field(None, description="What they say in the chat after entering the session.")
+    agent_room: AgentRoomScript = Field(default_factory=AgentRoomScript)
 
 
 class HistoryLine(_Strict):
@@ -121,19 +164,41 @@ class HistoryLine(_Strict):
     text: Text
 
 
+class Nudge(_Strict):
+    """The patron's line after the trainee has been silent for a while (before `patience` runs out)."""
+
+    after: float = Field(gt=0, description="Seconds without a trainee message.")
+    text: Text
+
+
 class PatronScript(_Strict):
     """How the patron behaves."""
 
     opening: Text | None = Field(None, description="The patron's first message; default: patron.question.")
-    replies: dict[IntentId, Text] = Field(  # type: ignore[valid-type]
+    replies: dict[TraineeIntentId, Reply] = Field(  # type: ignore[valid-type]
         default_factory=dict,
         description="The patron's reply to a trainee message with this intent (an email address in the "
         "ask_email reply counts as typed by the patron).",
     )
-    otherwise: Text | None = Field(None, description="Reply to any other message; null = stays silent.")
+    goodbye: Reply | None = Field(None, description="The patron's reply to the library's Goodbye script.")
+    otherwise: Reply | None = Field(None, description="Reply to any other message; null = stays silent.")
+    answer_words: list[Text] = Field(
+        default_factory=list,
+        description="Words or phrases that mark a trainee message as the answer (for `when: {answered: ...}`).",
+    )
+    nudges: list[Nudge] = Field(default_factory=list, description="Lines when the trainee goes quiet.")
     patience: float | None = Field(
         None, gt=0, description="Seconds without a trainee message before the patron leaves; null = never."
     )
+
+
+class TimedLine(_Strict):
+    """Something that happens at a time in the chat, whatever the trainee does."""
+
+    at: float = Field(ge=0, description="Seconds since the chat started.")
+    patron: Text | None = Field(None, description="A line the patron types (if still in the chat).")
+    staff: Slug | None = Field(None, description="A staff id whose status changes ...")
+    status: Status | None = Field(None, description="... to this.")
 
 
 class Script(_Strict):
@@ -141,8 +206,65 @@ class Script(_Strict):
     colleagues: dict[Slug, ColleagueScript] = Field(
         default_factory=dict, description="Keyed by staff id; staff not listed answer with the defaults."
     )
+    timeline: list[TimedLine] = Field(default_factory=list)
     history: list[HistoryLine] = Field(default_factory=list, description="Receiver role only.")
     offer_from: Slug | None = Field(None, description="Receiver role only: the staff id offering the chat.")
+
+
+VerdictName = Literal["pass", "fail", "n/a"]
+RULE_CODE_PATTERN = r"^[A-Z]{2}[0-9]{3}$"
+
+
+class WalkthroughExpect(BaseModel):
+    """What a walkthrough should teach: rule verdicts by code, and bounds on its score."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        json_schema_extra={
+            "patternProperties": {RULE_CODE_PATTERN: {"enum": ["pass", "fail", "n/a"]}},
+            "additionalProperties": False,
+        },
+    )
+
+    score_below: float | None = Field(None, description="The score must be below this.")
+    score_at_least: float | None = Field(None, description="The score must be at least this.")
+    passed: bool | None = Field(None, description="Whether the chat must pass (true) or not pass (false).")
+
+    @model_validator(mode="after")
+    def _rule_verdicts(self) -> WalkthroughExpect:
+        for key, value in (self.model_extra or {}).items():
+            if not re.fullmatch(RULE_CODE_PATTERN, key):
+                raise ValueError(f"unknown key '{key}' in expect (allowed: score_below, score_at_least, passed, "
+                                 "or a rule code such as TR001)")
+            if value not in ("pass", "fail", "n/a"):
+                raise ValueError(f"{key}: the verdict must be pass, fail or n/a (got {value!r})")
+        return self
+
+    def verdicts(self) -> dict[str, str]:
+        return dict(self.model_extra or {})
+
+    def unmet(self, score: float | None, passed: bool, verdicts: dict[str, str]) -> list[str]:
+        """What the scorecard (score, passed, verdict by rule code) does not do of what is expected."""
+        misses = [f"{code} should be {wanted}, got {verdicts.get(code, 'no such rule')}"
+                  for code, wanted in self.verdicts().items() if verdicts.get(code) != wanted]
+        shown = "n/a" if score is None else f"{score:g}"
+        if self.score_below is not None and (score is None or score >= self.score_below):
+            misses.append(f"the score should be below {self.score_below:g}, got {shown}")
+        if self.score_at_least is not None and (score is None or score < self.score_at_least):
+            misses.append(f"the score should be at least {self.score_at_least:g}, got {shown}")
+        if self.passed is not None and passed != self.passed:
+            misses.append(f"the chat should {'pass' if self.passed else 'not pass'}, and it does{'' if passed else ' not'}")
+        return misses
+
+
+def _steps_alone(value: Any) -> Any:
+    return {"steps": value} if isinstance(value, list) else value
+
+
+class Walkthrough(_Strict):
+    steps: list[dict[str, Any]]
+    expect: WalkthroughExpect = Field(default_factory=WalkthroughExpect)
 
 
 class Scenario(_Strict):
@@ -162,11 +284,12 @@ class Scenario(_Strict):
         description="Per-scenario rule settings by rule code: `off` (not scored here) or another "
         "severity (critical, major, minor).",
     )
-    walkthroughs: dict[Slug, list[dict[str, Any]]] = Field(
+    walkthroughs: dict[Slug, Annotated[Walkthrough, BeforeValidator(_steps_alone)]] = Field(
         default_factory=dict,
         description="Named lists of trainee actions to autoplay: `ideal` plays to a score of 100, others show "
         "typical mistakes. A step is a trainee event without `t`, plus optional `after` (seconds after the "
-        "previous step; default: once the world has answered).",
+        "previous step; default: once the world has answered). Write a list of steps, or `steps` with "
+        "`expect` (what the walkthrough should teach).",
     )
 
     def staff_by_id(self) -> dict[str, StaffMember]:
@@ -186,6 +309,22 @@ class LoadedScenario:
     path: str
     content_hash: str  # sha256 of the file's text: names the exact version scored
     text: str  # the file's text, kept so that attempts can store the version they used
+
+    def warnings(self) -> list[Problem]:
+        """Settings of this valid scenario that do nothing when it is played, at their lines."""
+        from coach.simulator import setting_warnings
+
+        document = load_located(self.text)
+        found = []
+        for path, message in setting_warnings(self.scenario):
+            position = document.position_of(path, at_key=True)
+            found.append(Problem(self.path, message, position.line, position.column, "warning"))
+        return sorted(found, key=lambda problem: (problem.line, problem.column))
+
+    def position_of(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        """(line, column) of a key's value in the file (the file is read again: this is for messages)."""
+        position = load_located(self.text).position_of(path, at_key=True)
+        return position.line, position.column
 
 
 def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -217,6 +356,17 @@ def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], s
     for staff_id in script.colleagues:
         if staff_id not in seen:
             yield ("script", "colleagues", staff_id), f"'{staff_id}' in script.colleagues is not a staff id"
+    for index, timed in enumerate(script.timeline):
+        if (timed.patron is None) == (timed.staff is None) or (timed.staff is None) != (timed.status is None):
+            yield ("script", "timeline", index), "a timeline entry has either 'patron', or 'staff' and 'status'"
+        elif timed.staff is not None and timed.staff not in seen:
+            yield ("script", "timeline", index, "staff"), f"'{timed.staff}' is not a staff id"
+    patience = script.patron.patience
+    for index, nudge in enumerate(script.patron.nudges):
+        if patience is not None and nudge.after >= patience:
+            yield ("script", "patron", "nudges", index, "after"), (
+                f"the patron leaves after {patience:g} s of silence, so a nudge at {nudge.after:g} s never shows"
+            )
     for index, line in enumerate(script.history):
         if line.who != "patron" and line.who not in seen:
             yield ("script", "history", index, "who"), f"'{line.who}' is neither 'patron' nor a staff id"
@@ -237,6 +387,10 @@ def _rule_setting_problems(scenario: Scenario) -> Iterator[tuple[tuple[str | int
     for code in scenario.rules:
         if code not in RULES_BY_CODE:
             yield ("rules", code), f"there is no rule {code} (rules: {', '.join(RULES_BY_CODE)})"
+    for name, walkthrough in scenario.walkthroughs.items():
+        for code in walkthrough.expect.verdicts():
+            if code not in RULES_BY_CODE:
+                yield ("walkthroughs", name, "expect", code), f"there is no rule {code} (rules: {', '.join(RULES_BY_CODE)})"
 
 
 def _step_problems(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -246,9 +400,9 @@ def _step_problems(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], 
     staff = {member.id for member in scenario.staff}
     if scenario.walkthroughs and "ideal" not in scenario.walkthroughs:
         yield ("walkthroughs",), "walkthroughs need an 'ideal' one: the actions of a model librarian"
-    for name, steps in scenario.walkthroughs.items():
-        for index, step in enumerate(steps):
-            where = ("walkthroughs", name, index)
+    for name, walkthrough in scenario.walkthroughs.items():
+        for index, step in enumerate(walkthrough.steps):
+            where = ("walkthroughs", name, "steps", index)
             kind = step.get("type")
             if kind not in TRAINEE_TYPES:
                 yield (*where, "type"), f"step type must be a trainee action: {', '.join(TRAINEE_TYPES)} (got {kind!r})"
@@ -327,7 +481,8 @@ def _located(filename: str, document: LocatedDocument, errors: list[dict[str, An
         loc = tuple(part for part in error["loc"] if part != "[key]")
         message = describe(error, _model_keys(loc) if error["type"] == "extra_forbidden" else ())
         if error["loc"] and error["loc"][-1] == "[key]":
-            message = f"key {loc[-1]!r}: " + message.split(": ", 1)[-1]
+            rest = message.split("' ", 1)[-1] if message.startswith("'") else message
+            message = f"key {loc[-1]!r} {rest}"
         problems.append(_at(filename, document, loc, message, at_key=error["type"] == "extra_forbidden"))
     return sorted(problems, key=lambda p: (p.line, p.column))
 
@@ -335,6 +490,8 @@ def _located(filename: str, document: LocatedDocument, errors: list[dict[str, An
 def _at(
     filename: str, document: LocatedDocument, path: tuple[str | int, ...], message: str, at_key: bool = False
 ) -> Problem:
+    if len(path) > 2 and path[0] == "walkthroughs" and path[2] == "steps" and path[:3] not in document.value_positions:
+        path = (*path[:2], *path[3:])  # written as a list of steps: the steps are the walkthrough itself
     position = document.position_of(path, at_key)
     return Problem(filename, message, position.line, position.column)
 
@@ -349,8 +506,11 @@ def json_schema() -> dict[str, Any]:
     from coach.events import step_json_schema
 
     schema = Scenario.model_json_schema()
-    for steps in schema["properties"]["walkthroughs"]["patternProperties"].values():
-        steps["items"] = step_json_schema()
+    step = step_json_schema()
+    schema["$defs"]["Walkthrough"]["properties"]["steps"]["items"] = step
+    for walkthrough in schema["properties"]["walkthroughs"]["patternProperties"].values():
+        walkthrough.clear()
+        walkthrough["anyOf"] = [{"type": "array", "items": step}, {"$ref": "#/$defs/Walkthrough"}]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Chat Reference Coach scenario"
     return schema

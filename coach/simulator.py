@@ -16,8 +16,10 @@ but lets the trainee make every mistake the coach is there to catch.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from coach.events import (
     STEP_ADAPTER,
@@ -35,6 +37,7 @@ from coach.events import (
     PatronSays,
     Say,
     StaffSays,
+    StatusChanged,
     Transfer,
     TransferDeclined,
     TransferOffer,
@@ -42,10 +45,13 @@ from coach.events import (
     ViewInfo,
     _Event,
     email_on_record,
+    status_at,
 )
+from coach.emails import find_addresses
+from coach.goodbye import GoodbyeMatcher, distinctive_words
 from coach.intents import IntentMatcher, speaker_of
 from coach.rules.base import MessageMemo
-from coach.scenario import ColleagueScript, Role, Scenario, StaffMember, Status
+from coach.scenario import ColleagueScript, Condition, Reply, ReplyCase, Role, Scenario, StaffMember, Status
 
 # The patron answers one intent per message; when a message has several, the question
 # that most needs an answer wins.
@@ -58,6 +64,7 @@ REPLY_PRIORITY = (
     "hold_read_question",
     "thank_and_invite",
     "apologize",
+    "greet",
 )
 DEFAULT_REPLIES = {
     "ask_if_answered": "Yes, thank you!",
@@ -76,6 +83,11 @@ JOIN_DELAY = 4.0  # seconds from pressing Transfer (or Yes) to "NAME has entered
 HANDOVER_DELAY = 3.0  # seconds from the receiver entering to the offering colleague leaving
 OFFER_DELAY = 5.0  # receiver role: seconds from the last history line to the transfer pop-up
 SETTLE = 30.0  # seconds an autoplay lets the world run after the last step
+# Words of department names that do not tell one department from another.
+GENERIC_DEPARTMENT_WORDS = frozenset("department dept desk services service team office unit the and of".split())
+
+
+T = TypeVar("T")
 
 
 class ActionRefused(Exception):
@@ -92,6 +104,7 @@ class _Pending:
     due: float
     order: int
     event: _Event = field(compare=False)
+    answer: bool = field(default=True, compare=False)  # an answer to the trainee, not a timed line
 
 
 class ChatSession:
@@ -116,7 +129,19 @@ class ChatSession:
         self.transfer_pending = False  # a transfer waits for "entered" or "declined"
         self._trainee_joined_at: float | None = None
         self._last_say_at: float | None = None
+        self._goodbyes = GoodbyeMatcher(scenario)
+        # How often each scripted reply has been used, so that a list of lines plays in order.
+        self._used: dict[tuple[str, ...], int] = {}
+        self._requests: dict[tuple[str, str], int] = {}  # handoff requests answered, by (staff id, channel)
+        self._nudged: set[int] = set()  # nudges shown since the trainee last wrote
+        self.email_given = False  # the patron has typed an email address in the chat
+        self.answered = False  # the trainee has sent a message with one of the answer words
         self._open()
+        for timed in self._script.timeline if self._script else ():
+            if timed.patron is not None:
+                self._schedule(PatronSays(t=timed.at, text=timed.patron), answer=False)
+            else:
+                self._schedule(StatusChanged(t=timed.at, who=timed.staff, status=timed.status.value), answer=False)  # type: ignore[union-attr]
 
     # -- building ------------------------------------------------------------------
 
@@ -168,14 +193,26 @@ class ChatSession:
                 self.closed = self.closed or not accepted
             case End() | Leave() | Dismiss():
                 self.closed = True
-            case Say():
+            case Say(text=text):
                 self._last_say_at = event.t
+                self._nudged.clear()
+                self.answered = self.answered or self._is_answer(text)
+            case PatronSays(text=text) if not self.email_given:
+                self.email_given = bool(find_addresses(text))
 
     # -- what the console shows ------------------------------------------------------
 
     @property
     def now(self) -> float:
         return self.events[-1].t if self.events else 0.0
+
+    def waiting_for(self) -> str | None:
+        """While a transfer waits for an answer, whom it waits for ("Kim Alvarez", "the Circulation
+        department"); else None."""
+        if not self.transfer_pending:
+            return None
+        transfer = next(event for event in reversed(self.events) if isinstance(event, Transfer))
+        return self._staff[transfer.to].name if transfer.to else f"the {transfer.department} department"
 
     @property
     def trainee_in_chat(self) -> bool:
@@ -187,9 +224,13 @@ class ChatSession:
     def email_on_record(self) -> str | None:
         return email_on_record(self.scenario.patron.email, self.events)
 
+    def status_of(self, staff_id: str) -> Status:
+        """A colleague's status as the staff list shows it now."""
+        return Status(status_at(self.scenario, self.events, staff_id))
+
     def available_staff(self) -> list[StaffMember]:
         """Whom the Transfer pop-up's Agent tab lists: only Available staff."""
-        return [member for member in self.scenario.staff if member.status is Status.AVAILABLE]
+        return [member for member in self.scenario.staff if self.status_of(member.id) is Status.AVAILABLE]
 
     @property
     def trainee_events(self) -> list[_Event]:
@@ -210,6 +251,11 @@ class ChatSession:
         while True:
             leave_at = self._patron_gives_up_at()
             next_due = self._pending[0].due if self._pending else None
+            nudge = self._next_nudge()
+            if nudge is not None and nudge[0] <= now and all(nudge[0] <= d for d in (leave_at, next_due) if d is not None):
+                self._nudged.add(nudge[1])
+                self._append(PatronSays(t=max(nudge[0], self.now), text=self._patron.nudges[nudge[1]].text))  # type: ignore[union-attr]
+                continue
             if leave_at is not None and leave_at <= now and (next_due is None or leave_at <= next_due):
                 self._append(Left(t=max(leave_at, self.now), who="patron"))
                 continue
@@ -220,17 +266,29 @@ class ChatSession:
                 self._append(event.model_copy(update={"t": max(event.t, self.now)}))
 
     def quiet_at(self) -> float:
-        """When everything the world still has to say will have been said."""
-        return max([self.now, *(pending.due for pending in self._pending)])
+        """When everything the world still has to say in answer to the trainee will have been said
+        (timeline lines and nudges do not count: they are not answers)."""
+        return max([self.now, *(pending.due for pending in self._pending if pending.answer)])
+
+    def _waiting_since(self) -> float | None:
+        """Since when the patron has waited for the trainee to write, or None if they are not waiting."""
+        if not self.patron_present or not self.trainee_in_chat or self.colleagues_in_chat:
+            return None  # gone, not the trainee's chat (yet), or a colleague is looking after them
+        return self._last_say_at if self._last_say_at is not None else (self._trainee_joined_at or 0.0)
 
     def _patron_gives_up_at(self) -> float | None:
         patience = self._patron.patience if self._patron else None
-        if patience is None or not self.patron_present or not self.trainee_in_chat:
+        since = self._waiting_since()
+        return None if patience is None or since is None else round(since + patience, 1)
+
+    def _next_nudge(self) -> tuple[float, int] | None:
+        """(when, which) of the next impatience nudge due in this silence, if any."""
+        since = self._waiting_since()
+        if since is None or self._patron is None:
             return None
-        if self.colleagues_in_chat:
-            return None  # a colleague is looking after the patron
-        since = self._last_say_at if self._last_say_at is not None else (self._trainee_joined_at or 0.0)
-        return round(since + patience, 1)
+        due = [(round(since + nudge.after, 1), number) for number, nudge in enumerate(self._patron.nudges)
+               if number not in self._nudged]
+        return min(due) if due else None
 
     def _still_relevant(self, event: _Event) -> bool:
         if self.closed:
@@ -241,10 +299,10 @@ class ChatSession:
             return event.sender in self.colleagues_in_chat
         return True
 
-    def _schedule(self, event: _Event) -> None:
+    def _schedule(self, event: _Event, answer: bool = True) -> None:
         self._order += 1
         event = event.model_copy(update={"t": round(event.t, 1)})
-        heapq.heappush(self._pending, _Pending(event.t, self._order, event))
+        heapq.heappush(self._pending, _Pending(event.t, self._order, event, answer))
 
     # -- the trainee acts ----------------------------------------------------------
 
@@ -284,7 +342,7 @@ class ChatSession:
             if action.to is not None:
                 if action.to not in self._staff:
                     raise ActionRefused(f"there is no colleague '{action.to}'")
-                if self._staff[action.to].status is not Status.AVAILABLE:
+                if self.status_of(action.to) is not Status.AVAILABLE:
                     raise ActionRefused("the Agent tab lists only Available staff")
             elif action.department not in self.scenario.departments():
                 raise ActionRefused(f"there is no department '{action.department}'")
@@ -298,7 +356,8 @@ class ChatSession:
             self._colleague_answers(self._staff[action.to], action.t, "im", requested)
         elif isinstance(action, AgentRoom) and "request_handoff" in self.intents_of(index):
             for staff_id in self._colleagues:
-                self._colleague_answers(self._staff[staff_id], action.t, "agent_room", requested=True)
+                if self._answers_agent_room(self._staff[staff_id], action.text):
+                    self._colleague_answers(self._staff[staff_id], action.t, "agent_room", requested=True)
         elif isinstance(action, Transfer):
             self._transfer(action)
         elif isinstance(action, AcceptTransfer) and action.accepted:
@@ -313,14 +372,39 @@ class ChatSession:
         if self._patron is None:
             return
         reply = None
+        if self._patron.goodbye is not None and self._goodbyes.matches_any(self._goodbyes.similarity(say.text)):
+            reply = self._line(("goodbye",), self._patron.goodbye)
         for intent in REPLY_PRIORITY:
-            if intent in found:
-                reply = self._patron.replies.get(intent) or self._default_reply(intent)
-                if reply:
-                    break
-        reply = reply or self._patron.otherwise
+            if reply is None and intent in found:
+                scripted = self._patron.replies.get(intent)
+                reply = self._line(("reply", intent), scripted) if scripted is not None else self._default_reply(intent)
+        if reply is None and self._patron.otherwise is not None:
+            reply = self._line(("otherwise",), self._patron.otherwise)
         if reply:
             self._schedule(PatronSays(t=say.t + typing_delay(reply), text=reply))
+
+    def _line(self, key: tuple[str, ...], reply: Reply) -> str | None:
+        """The line a scripted reply gives now: the first case whose condition holds, and of its lines the
+        next one in order (the last repeated). None when no case holds."""
+        cases = reply if isinstance(reply, list) and reply and isinstance(reply[0], ReplyCase) else [ReplyCase(say=reply)]  # type: ignore[arg-type]
+        for number, case in enumerate(cases):
+            if self._holds(case.when):
+                lines = [case.say] if isinstance(case.say, str) else case.say
+                used = self._used.get((*key, str(number)), 0)
+                self._used[(*key, str(number))] = used + 1
+                return lines[min(used, len(lines) - 1)]
+        return None
+
+    def _holds(self, condition: Condition) -> bool:
+        return all(
+            wanted is None or wanted == actual
+            for wanted, actual in ((condition.email_given, self.email_given), (condition.answered, self.answered))
+        )
+
+    def _is_answer(self, text: str) -> bool:
+        words = self._patron.answer_words if self._patron else []
+        said = f" {' '.join(_words(text))} "
+        return any(f" {' '.join(_words(word))} " in said for word in words)
 
     def _default_reply(self, intent: str) -> str | None:
         if intent == "ask_email":
@@ -329,18 +413,42 @@ class ChatSession:
         return DEFAULT_REPLIES.get(intent)
 
     def _colleague_answers(self, member: StaffMember, at: float, channel: str, requested: bool) -> None:
-        """A colleague answers a handoff request with the scripted yes or no; anything else gets a
-        question back, which agrees to nothing (no `accepts`)."""
-        if member.status is not Status.AVAILABLE:
+        """A colleague answers a handoff request with the scripted yes or no (the n-th request gets the n-th
+        of a list); anything else gets their small talk, which agrees to nothing (no `accepts`)."""
+        if self.status_of(member.id) is not Status.AVAILABLE:
             return  # Busy and Away colleagues do not answer
         behaviour = self._colleagues.get(member.id, DEFAULT_COLLEAGUE)
         answer: dict[str, object] = {"t": at + behaviour.reply_after, "from": member.id, "channel": channel}
         if requested:
-            text = behaviour.reply or (DEFAULT_ACCEPT if behaviour.accepts else DEFAULT_DECLINE)
-            answer |= {"text": text, "accepts": behaviour.accepts}
+            count = self._requests.get((member.id, channel), 0)
+            self._requests[(member.id, channel)] = count + 1
+            room = behaviour.agent_room if channel == "agent_room" else None
+            accepts = _nth(room.accepts if room and room.accepts is not None else behaviour.accepts, count)
+            lines = room.reply if room and room.reply is not None else behaviour.reply
+            text = _nth(lines, count) if lines is not None else (DEFAULT_ACCEPT if accepts else DEFAULT_DECLINE)
+            answer |= {"text": text, "accepts": accepts}
         else:
-            answer |= {"text": behaviour.other_reply or NOT_A_REQUEST_REPLY}
+            lines = behaviour.other_reply
+            answer |= {"text": self._line(("other", member.id), lines) if lines is not None else NOT_A_REQUEST_REPLY}
         self._schedule(StaffSays.model_validate(answer))
+
+    def _answers_agent_room(self, member: StaffMember, post: str) -> bool:
+        """Whether a scripted colleague answers a handoff request posted in the Agent Room: as scripted,
+        or (`fits`) when the post names their department or library, or names none at all."""
+        answers = self._colleagues[member.id].agent_room.answers
+        if answers != "fits":
+            return answers == "always"
+        said = set(_words(post))
+        named = {staff_id: words & said for staff_id, words in self._addressed_by().items()}
+        return bool(named[member.id]) or not any(named.values())
+
+    def _addressed_by(self) -> dict[str, set[str]]:
+        """The words that name each colleague's department or library."""
+        libraries = {key: distinctive_words(library.name) for key, library in self.scenario.libraries.items()}
+        return {
+            member.id: {w for w in _words(member.department) if w not in GENERIC_DEPARTMENT_WORDS} | libraries[member.library]
+            for member in self.scenario.staff
+        }
 
     def _transfer(self, transfer: Transfer) -> None:
         if transfer.to is not None:
@@ -351,7 +459,7 @@ class ChatSession:
             (
                 m
                 for m in candidates
-                if m.status is Status.AVAILABLE and self._colleagues.get(m.id, DEFAULT_COLLEAGUE).takes_transfer
+                if self.status_of(m.id) is Status.AVAILABLE and self._colleagues.get(m.id, DEFAULT_COLLEAGUE).takes_transfer
             ),
             None,
         )
@@ -365,6 +473,43 @@ class ChatSession:
             self._schedule(
                 StaffSays.model_validate({"t": at + 2.0, "from": taker.id, "channel": "chat", "text": greeting})
             )
+
+
+def setting_warnings(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path, message) for each setting of a valid scenario that does nothing when it is played."""
+    warnings: list[tuple[tuple[str | int, ...], str]] = []
+    script = scenario.script
+    woken = {timed.staff for timed in (script.timeline if script else ()) if timed.status is Status.AVAILABLE}
+    staff = scenario.staff_by_id()
+    for staff_id in script.colleagues if script else ():
+        member = staff.get(staff_id)
+        if member is not None and member.status is not Status.AVAILABLE and staff_id not in woken:
+            warnings.append((("script", "colleagues", staff_id),
+                             f"{member.name} is {member.status.value.capitalize()} and never becomes Available, "
+                             "so this script never plays: Busy and Away colleagues do not answer"))
+    for index, target in enumerate(scenario.expect.transfer_to or []):
+        member = staff.get(target)
+        if member is not None and member.status is not Status.AVAILABLE and target not in woken:
+            warnings.append((("expect", "transfer_to", index),
+                             f"{member.name} is {member.status.value.capitalize()}: the Agent tab lists only Available "
+                             "staff, so no trainee can transfer to them"))
+    for intent in script.patron.replies if script else ():
+        if intent not in REPLY_PRIORITY:
+            warnings.append((("script", "patron", "replies", intent),
+                             f"the patron never answers '{intent}': it is not said to the patron "
+                             f"(replies can answer {', '.join(sorted(REPLY_PRIORITY))})"))
+    return warnings
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w@]+", " ", text.lower()).split()
+
+
+def _nth(values: T | list[T], count: int) -> T:
+    """The `count`-th (from 0) of a scripted list, the last repeated; a single value always."""
+    if not isinstance(values, list):
+        return values
+    return values[min(count, len(values) - 1)]
 
 
 def pause_before(action: _Event) -> float:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from coach.events import (
     AcceptTransfer, AgentRoom, Dismiss, End, Im, Joined, Leave, Left, Note, OpenTransfer, PatronSays, Resolve,
-    Say, SetEmail, StaffSays, Transfer, TransferDeclined, TransferOffer, TransferTab, ViewInfo, _Event,
+    Say, SetEmail, StaffSays, StatusChanged, Transfer, TransferDeclined, TransferOffer, TransferTab, ViewInfo, _Event,
 )
 from coach.scenario import Scenario
 
@@ -52,8 +53,17 @@ def _name(scenario: Scenario, who: str) -> str:
     return member.name if member else who
 
 
-def line_of(scenario: Scenario, index: int, event: _Event) -> Line:
-    """One event as a console line."""
+def colleagues_in_chat(events: Sequence[_Event]) -> list[str]:
+    """Staff ids in the session after these events: entered and not left."""
+    present: list[str] = []
+    for event in events:
+        present = _after(present, event)
+    return present
+
+
+def line_of(scenario: Scenario, index: int, event: _Event, in_session: Sequence[str] = ()) -> Line:
+    """One event as a console line; `in_session`, the colleagues in the session before it, lets a line
+    say what it did (a Dismiss while a colleague is there)."""
 
     def line(kind: LineKind, who: str, text: str) -> Line:
         return Line(index, event.t, kind, who, text)
@@ -76,10 +86,16 @@ def line_of(scenario: Scenario, index: int, event: _Event) -> Line:
             return line(LineKind.PRIVATE, f"You (IM to {name(to)})", text)
         case AgentRoom(text=text):
             return line(LineKind.PRIVATE, "You (Agent Room)", text)
+        case Joined(who="trainee"):
+            return line(LineKind.SYSTEM, "", "You have entered the session")
         case Joined(who=who):
             return line(LineKind.SYSTEM, "", f"{name(who)} has entered the session")
+        case Left(who="trainee"):
+            return line(LineKind.SYSTEM, "", "You have left the session")
         case Left(who=who):
             return line(LineKind.SYSTEM, "", f"{name(who)} has left the session")
+        case StatusChanged(who=who, status=status):
+            return line(LineKind.SYSTEM, "", f"{name(who)} is now {status.capitalize()}")
         case TransferOffer(sender=sender):
             return line(LineKind.SYSTEM, "", f"{name(sender)} asks you to take this chat")
         case TransferDeclined(who=who):
@@ -97,6 +113,10 @@ def line_of(scenario: Scenario, index: int, event: _Event) -> Line:
             return line(LineKind.ACTION, "You", f"opened the {tab.capitalize()} tab of the Transfer pop-up")
         case Leave():
             return line(LineKind.ACTION, "You", "pressed Leave")
+        case Dismiss() if in_session:
+            names = " and ".join(name(who) for who in in_session)
+            return line(LineKind.ACTION, "You", f"pressed Dismiss: the chat closed on your screen without a handover; "
+                                                f"{names} and the patron are still in the session (Leave hands it over)")
         case Dismiss():
             return line(LineKind.ACTION, "You", "pressed Dismiss")
         case End():
@@ -111,4 +131,16 @@ def line_of(scenario: Scenario, index: int, event: _Event) -> Line:
 
 
 def lines_of(scenario: Scenario, events: list[_Event]) -> list[Line]:
-    return [line_of(scenario, index, event) for index, event in enumerate(events)]
+    lines, present = [], []
+    for index, event in enumerate(events):
+        lines.append(line_of(scenario, index, event, present))
+        present = _after(present, event)
+    return lines
+
+
+def _after(present: list[str], event: _Event) -> list[str]:
+    if isinstance(event, Joined) and event.who != "trainee" and event.who not in present:
+        return [*present, event.who]
+    if isinstance(event, Left) and event.who in present:
+        return [who for who in present if who != event.who]
+    return present

@@ -78,7 +78,7 @@ class Dataset:
 
 def played(scenario_id: str, walkthrough: str) -> tuple[tuple, Scorecard]:
     scenario = LIBRARY.get(scenario_id).scenario
-    session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs[walkthrough])
+    session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs[walkthrough].steps)
     return tuple(session.events), score(scenario, session.events)
 
 

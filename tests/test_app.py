@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -140,3 +142,12 @@ def test_coordinator_adds_a_trainee(store) -> None:
     app.button[0].click().run()
     assert not app.exception
     assert store.authenticate("newbie", PASSWORD).role is Role.TRAINEE
+
+
+def test_no_page_relies_on_an_emoji_font() -> None:
+    """Icons are Material Symbols (a font that ships with Streamlit) or words: emoji render as empty
+    boxes where no emoji font is installed."""
+    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u23E9-\u23FA\uFE0F]")
+    for path in [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]:
+        found = emoji.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name}: {found}"

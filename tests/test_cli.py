@@ -52,7 +52,8 @@ def test_score_prints_one_scorecard_per_line(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert len(lines) == 2
     card = json.loads(lines[0])
-    assert list(card) == ["scenario", "trainee", "outcome", "score", "passed", "rules"]
+    assert list(card) == ["file", "scenario", "trainee", "outcome", "score", "passed", "rules"]
+    assert card["file"] == log
     assert (card["scenario"], card["trainee"], card["outcome"], card["score"], card["passed"]) == (
         "account", "alex", "transfer", 100.0, True
     )
@@ -95,7 +96,9 @@ def test_broken_transcript_exits_2_naming_file_and_event(tmp_path: Path, change:
     assert status == 2
     assert f"{log}: {message}" in err, err
     assert "Traceback" not in err
-    assert len(out.splitlines()) == 1, "the good transcript is still scored"
+    bad_line, good_line = (json.loads(line) for line in out.splitlines())
+    assert bad_line["file"] == log and any(message in problem for problem in bad_line["problems"])
+    assert (good_line["file"], good_line["score"]) == (good, 100.0), "the good transcript is still scored, in its place"
 
 
 @pytest.mark.parametrize(
@@ -135,7 +138,7 @@ def test_validate_reports_every_file_and_exits_1(tmp_path: Path) -> None:
     status, out, _ = run("validate", "--format", "json", str(tmp_path))
     problems = json.loads(out)
     assert status == 1 and {p["file"] for p in problems} >= {str(tmp_path / "bad1.yaml"), str(tmp_path / "bad2.yml")}
-    assert set(problems[0]) == {"file", "line", "column", "message"}
+    assert set(problems[0]) == {"file", "line", "column", "message", "severity"}
 
 
 def test_validate_clean_and_duplicate_ids(tmp_path: Path) -> None:

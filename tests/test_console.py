@@ -169,7 +169,7 @@ def test_assessment_mode_keeps_hints_for_the_scorecard(console: Console) -> None
     console.transfer_to_agent("denise")
     assert console.hints == []
     console.wait(10).press("console_dismiss").finish()
-    failed = [expander.label for expander in console.app.expander if expander.label.startswith("❌")]
+    failed = [expander.label for expander in console.app.expander if expander.label.startswith("Fail · ")]
     assert any("TR001" in label for label in failed) and any("TR004" in label for label in failed)
     texts = [text.value for text in console.app.text]
     assert any("without contacting anyone first" in text for text in texts)
@@ -305,8 +305,53 @@ def test_replay_steps_through_the_chat_with_verdicts_pinned(console: Console, st
     app.run()
     assert not app.exception
     decided = [text.value for text in app.text]
-    assert any(text.startswith("❌ TR001") for text in decided)
+    assert any(text.startswith("Fail: TR001") for text in decided)
     app.slider(key="replay_step").set_value(transfer_step - 1).run()
-    assert not any(text.value.startswith("❌ TR001") for text in app.text)  # not decided before the transfer
+    assert not any(text.value.startswith("Fail: TR001") for text in app.text)  # not decided before the transfer
     app.slider(key="replay_step").set_value(transfer_step).run()
-    assert any(text.value.startswith("❌ TR001") for text in app.text)
+    assert any(text.value.startswith("Fail: TR001") for text in app.text)
+
+
+def test_after_transfer_the_pop_up_closes_and_the_chat_says_whom_it_waits_for(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.im("denise", "Can you take a patron?")
+    console.wait(20)
+    console.transfer_to_agent("denise")
+    assert not console.app.session_state["console_transfer_open"]
+    assert [info.value for info in console.app.info] == ["Waiting for Denise Park to accept..."]
+    console.wait(10)
+    assert not [info for info in console.app.info if info.value.startswith("Waiting for")]
+
+
+def test_the_scorecard_shows_failed_rules_first_and_folds_away_those_that_did_not_apply(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.transfer_to_agent("denise")
+    console.wait(10).press("console_dismiss").finish()
+    labels = [expander.label for expander in console.app.expander]
+    verdicts = [label.split(" · ")[0] for label in labels if " · " in label]
+    assert verdicts == sorted(verdicts, key=["Fail", "Pass"].index), labels
+    folded = [label for label in labels if label.endswith("did not apply to this chat")]
+    assert len(folded) == 1 and folded[0].split()[1] in ("rule", "rules")
+    assert not any(label.startswith("n/a · ") for label in labels)
+    assert not any("(s)" in element.value for element in [*console.app.error, *console.app.info])
+
+
+def test_clicking_the_shown_panel_tab_again_keeps_it_shown(console: Console) -> None:
+    console.start("mill-photos-followup", "practice")
+    console.app.segmented_control(key="console_panel").set_value("Info")
+    console.run()
+    console.app.segmented_control(key="console_panel").set_value(None)  # what a second click sends
+    console.run()
+    assert console.app.segmented_control(key="console_panel").value == "Info"
+    assert any(element.label == "Email" for element in console.app.text_input)
+    assert [event.type for event in console.events].count("view_info") == 1
+
+
+def test_dismiss_after_a_colleague_entered_says_what_happened(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.im("denise", "Can you take a patron?")
+    console.wait(20)
+    console.transfer_to_agent("denise")
+    console.wait(10).press("console_dismiss")
+    (notice,) = [info.value for info in console.app.info if "Dismiss" in info.value]
+    assert "without a handover" in notice and "Denise Park and the patron are still in the session" in notice

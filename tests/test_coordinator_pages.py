@@ -28,7 +28,7 @@ def played(store):
         users[username] = user
         loaded = library.get(scenario_id)
         events = play_walkthrough(loaded.scenario, matcher_for(loaded.scenario),
-                                  loaded.scenario.walkthroughs[walkthrough]).events
+                                  loaded.scenario.walkthroughs[walkthrough].steps).events
         attempt_id = store.start_attempt(user, store.save_scenario_version(loaded, loaded.text), "assessment")
         store.append_events(user, attempt_id, 0, events)
         store.finish_attempt(user, attempt_id, score(loaded.scenario, events, username), RULESET_VERSION)

@@ -166,8 +166,8 @@ def test_walkthroughs_play_to_the_pinned_verdicts(scenario_file: Path) -> None:
     scenario = scenario_for(scenario_file.stem).scenario
     golden = {path.stem for path in TRANSCRIPTS if path.parent.name == scenario.id}
     assert set(scenario.walkthroughs) == golden
-    for name, steps in scenario.walkthroughs.items():
-        session = play_walkthrough(scenario, matcher_for(scenario), steps)
+    for name, walkthrough in scenario.walkthroughs.items():
+        session = play_walkthrough(scenario, matcher_for(scenario), walkthrough.steps)
         card = score(scenario, session.events).as_json()
         pinned = json.loads(scorecard_path(GOLDEN / scenario.id / f"{name}.json").read_text(encoding="utf-8"))
         assert (card["outcome"], verdicts(card)) == (pinned["outcome"], verdicts(pinned)), name

@@ -34,8 +34,7 @@ def test_every_rule_is_shown_with_its_sections(store) -> None:
     assert codes_shown(app) == [rule.code for rule in RULES]
     for expander, rule in zip(app.expander, RULES):
         assert expander.label == (
-            f"{rule.code} · {rule.name} · {dict(critical='🔴', major='🟠', minor='🟡')[rule.severity]} "
-            f"{rule.severity.value} (weight {rule.severity.weight})"
+            f"{rule.code} · {rule.name} · {rule.severity.value} (weight {rule.severity.weight})"
         )
         doc = rule.documentation
         shown = [markdown.value for markdown in expander.markdown]
@@ -45,8 +44,8 @@ def test_every_rule_is_shown_with_its_sections(store) -> None:
             f"**Why it matters**\n\n{escape_markdown_except_code(doc.why_it_matters)}",
             f"**From the tip**\n\n> {escape_markdown(rule.quote)}\n>\n"
             f"> — *{escape_markdown(rule.seed.title)}* ({rule.seed.topic.lower()})",
-            f"**✅ A good example**\n\n{escape_markdown_except_code(doc.passes)}",
-            f"**❌ A bad example**\n\n{escape_markdown_except_code(doc.fails)}",
+            f":material/check_circle: **A good example**\n\n{escape_markdown_except_code(doc.passes)}",
+            f":material/cancel: **A bad example**\n\n{escape_markdown_except_code(doc.fails)}",
         ]
     assert "15 of 15 rules" in [caption.value for caption in app.caption]
 

@@ -180,8 +180,8 @@ def test_receiver_starts_with_history_and_the_offer() -> None:
 
 
 def test_walkthrough_is_deterministic_and_replayable(scenario) -> None:
-    first = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"])
-    second = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"])
+    first = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"].steps)
+    second = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"].steps)
     assert first.events == second.events
     rebuilt = ChatSession.replay(scenario, matcher_for(scenario), first.trainee_events)
     rebuilt.advance(first.now)
@@ -213,6 +213,177 @@ def test_every_shipped_scenario_autoplays_its_ideal_walkthrough_to_100() -> None
     assert len(playable) >= 8
     for loaded in playable:
         scenario = loaded.scenario
-        session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"])
+        session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"].steps)
         card = score(scenario, session.events)
         assert (card.score, card.passed) == (100.0, True), (scenario.id, card.verdicts())
+
+
+# --- the scripted world listens (issue #10) ---------------------------------------
+
+LISTENING = textwrap.dedent(
+    """\
+    id: listening
+    title: A world that listens
+    patron: {name: Kayla, library: riverton, email: null, question: "Can someone send me the mill photos?"}
+    libraries:
+      riverton: {name: Riverton Public Library, goodbye: "Thank you for contacting Riverton. Goodbye!"}
+      harbor: {name: Harbor City Library}
+    staff:
+      - {id: kim, name: Kim Alvarez, library: riverton, department: Local History, status: available}
+      - {id: jo, name: Jo Whitfield, library: harbor, department: Reference, status: available}
+      - {id: omar, name: Omar Haddad, library: riverton, department: Circulation, status: busy}
+    expect: {route: [followup_by_me]}
+    script:
+      patron:
+        answer_words: [photo archive, "mill-photos"]
+        replies:
+          ask_email: ["it's kayla@gmial.com", "oh sorry, typo! kayla@gmail.com"]
+          ask_if_answered:
+            - when: {answered: false}
+              say: "Not yet, you haven't said where the photos are."
+            - say: "Yes, that's everything!"
+          ask_deadline:
+            - when: {email_given: false}
+              say: "By Friday. Do you need my email?"
+            - say: "By Friday, please."
+        goodbye: "Bye, thanks!"
+        otherwise: ["ok", "hmm", "right"]
+        nudges:
+          - {after: 30, text: "hello? are you still there?"}
+          - {after: 60, text: "anyone??"}
+        patience: 90
+      colleagues:
+        kim:
+          accepts: [false, true]
+          reply: ["Not right now, sorry.", "OK, free now, send her over."]
+          other_reply: ["Ha, yes!", "Sure thing."]
+          reply_after: 5
+          agent_room: {reply: "I'll take it (Agent Room)."}
+        jo: {accepts: true, reply: "Jo here, send them.", reply_after: 5}
+      timeline:
+        - {at: 20, staff: omar, status: available}
+        - {at: 200, patron: "still waiting..."}
+    """
+)
+
+
+@pytest.fixture
+def listening():
+    scenario = parse_scenario(LISTENING, "listening.yaml").scenario
+    return ChatSession(scenario, matcher_for(scenario))
+
+
+def patron_lines(session):
+    return [event.text for event in session.events if isinstance(event, PatronSays)]
+
+
+def test_a_list_of_replies_plays_in_order_and_repeats_the_last(listening) -> None:
+    for t in (5, 25, 45):
+        listening.act(Say(t=t, text="Could you type your email address for me, please?"))
+        listening.advance(t + 15)
+    assert patron_lines(listening)[1:] == [
+        "it's kayla@gmial.com", "oh sorry, typo! kayla@gmail.com", "oh sorry, typo! kayla@gmail.com",
+    ]
+
+
+def test_a_reply_can_depend_on_whether_the_trainee_answered(listening) -> None:
+    listening.act(Say(t=5, text="Does this completely answer your question?"))
+    listening.act(Say(t=20, text="The photos are in our photo archive at riverton.example.org/mill-photos."))
+    listening.act(Say(t=30, text="Does this completely answer your question?"))
+    listening.advance(50)
+    lines = patron_lines(listening)
+    assert "Not yet, you haven't said where the photos are." in lines
+    assert lines[-1] == "Yes, that's everything!"
+
+
+def test_a_reply_can_depend_on_whether_the_patron_gave_an_email(listening) -> None:
+    listening.act(Say(t=5, text="When do you need the photos by?"))
+    listening.advance(15)
+    listening.act(Say(t=16, text="Could you type your email address for me, please?"))
+    listening.advance(30)
+    listening.act(Say(t=31, text="And when do you need the photos by?"))
+    listening.advance(45)
+    lines = patron_lines(listening)
+    assert lines[1] == "By Friday. Do you need my email?" and lines[-1] == "By Friday, please."
+
+
+def test_the_goodbye_script_and_other_messages_get_their_own_replies(listening) -> None:
+    listening.act(Say(t=5, text="I see."))
+    listening.act(Say(t=15, text="Interesting."))
+    listening.act(Say(t=25, text="Thank you for contacting Riverton. Goodbye!"))
+    listening.advance(40)
+    assert patron_lines(listening)[1:] == ["ok", "hmm", "Bye, thanks!"]
+
+
+def test_nudges_come_before_the_patron_leaves_and_start_again_after_a_message(listening) -> None:
+    listening.advance(89)
+    assert patron_lines(listening)[1:] == ["hello? are you still there?", "anyone??"]
+    listening.act(Say(t=89, text="Sorry, I'm here."))
+    listening.advance(125)
+    assert patron_lines(listening)[-1] == "hello? are you still there?"
+    listening.advance(200)
+    assert isinstance(listening.events[-1], Left) and listening.events[-1].who == "patron"
+
+
+def test_a_colleague_declines_the_first_request_and_accepts_the_second(listening) -> None:
+    listening.act(Im(t=5, to="kim", text="Could you take a patron who wants the mill photos?"))
+    listening.act(Im(t=20, to="kim", text="Could you take her now?"))
+    listening.advance(40)
+    answers = of_type(listening.events, StaffSays)
+    assert [(a.text, a.accepts) for a in answers] == [
+        ("Not right now, sorry.", False), ("OK, free now, send her over.", True),
+    ]
+
+
+def test_small_talk_gets_small_talk_and_never_agrees(listening) -> None:
+    listening.act(Im(t=5, to="kim", text="Did you see the staff meeting moved to Thursday?"))
+    listening.act(Im(t=20, to="kim", text="Are you going to the picnic?"))
+    listening.advance(40)
+    answers = of_type(listening.events, StaffSays)
+    assert [(a.text, a.accepts) for a in answers] == [("Ha, yes!", None), ("Sure thing.", None)]
+
+
+def test_only_colleagues_a_post_fits_answer_in_the_agent_room_with_their_agent_room_reply(listening) -> None:
+    listening.act(AgentRoom(t=5, text="Can anyone from Local History take a patron about the mill photos?"))
+    listening.advance(20)
+    assert [(a.sender, a.text) for a in of_type(listening.events, StaffSays)] == [("kim", "I'll take it (Agent Room).")]
+
+
+def test_a_post_that_names_nobody_reaches_every_scripted_colleague(listening) -> None:
+    listening.act(AgentRoom(t=5, text="Is anyone free to take a patron?"))
+    listening.advance(20)
+    assert sorted(a.sender for a in of_type(listening.events, StaffSays)) == ["jo", "kim"]
+
+
+def test_a_colleagues_status_changes_on_the_timeline(listening) -> None:
+    with pytest.raises(ActionRefused, match="only Available"):
+        listening.act(Transfer(t=10, to="omar"))
+    assert [m.id for m in listening.available_staff()] == ["kim", "jo"]
+    listening.advance(21)
+    assert [m.id for m in listening.available_staff()] == ["kim", "jo", "omar"]
+    listening.act(Transfer(t=22, to="omar"))
+
+
+def test_a_timeline_line_reaches_only_a_patron_still_in_the_chat(listening) -> None:
+    listening.act(Say(t=5, text="Let me look into it."))
+    listening.advance(250)
+    assert "still waiting..." not in patron_lines(listening)  # the patron left at 95 s
+
+
+def test_the_listening_world_is_deterministic(listening) -> None:
+    actions = [Say(t=5, text="When do you need the photos by?"), Im(t=9, to="kim", text="Can you take a patron?"),
+               Say(t=40, text="Could you type your email address?")]
+    for action in actions:
+        listening.act(action)
+    listening.advance(300)
+    again = ChatSession.replay(listening.scenario, matcher_for(listening.scenario), actions)
+    again.advance(300)
+    assert again.events == listening.events
+
+
+def test_a_pending_transfer_says_whom_it_waits_for(session) -> None:
+    assert session.waiting_for() is None
+    session.act(Transfer(t=5, department="Circulation"))
+    assert session.waiting_for() == "the Circulation department"
+    session.advance(20)
+    assert session.waiting_for() is None  # Kim entered

@@ -7,7 +7,7 @@ from coach.transcript_view import LineKind, line_of
 SAMPLES = {
     "patron_says": {"text": "hi"}, "staff_says": {"from": "denise", "channel": "chat", "text": "hello"},
     "transfer_declined": {"who": "raj"}, "joined": {"who": "denise"}, "left": {"who": "patron"},
-    "transfer_offer": {"from": "denise"}, "say": {"text": "hi"}, "im": {"to": "denise", "text": "x"},
+    "transfer_offer": {"from": "denise"}, "status": {"who": "denise", "status": "busy"}, "say": {"text": "hi"}, "im": {"to": "denise", "text": "x"},
     "agent_room": {"text": "x"}, "view_info": {}, "open_transfer": {}, "transfer_tab": {"tab": "agent"},
     "transfer": {"department": "Circulation"}, "accept_transfer": {"accepted": True}, "leave": {}, "dismiss": {},
     "end": {}, "set_email": {"email": ""}, "note": {"text": "a b c"}, "resolve": {"code": "followup_by_patrons_library"},
@@ -23,3 +23,12 @@ def test_every_event_type_has_wording() -> None:
         assert line.text and line.clock == "1:05"
     joined = line_of(scenario, 3, EVENT_ADAPTER.validate_python({"t": 1, "type": "joined", "who": "denise"}))
     assert (joined.kind, joined.text) == (LineKind.SYSTEM, "Denise Park has entered the session")
+
+
+def test_the_trainee_has_entered_and_left_and_a_status_change_reads_as_words() -> None:
+    scenario = ScenarioLibrary().get("lost-book-charge-maplewood").scenario
+    left = line_of(scenario, 5, EVENT_ADAPTER.validate_python({"t": 9, "type": "left", "who": "trainee"}))
+    joined = line_of(scenario, 1, EVENT_ADAPTER.validate_python({"t": 1, "type": "joined", "who": "trainee"}))
+    status = line_of(scenario, 2, EVENT_ADAPTER.validate_python({"t": 2, "type": "status", "who": "denise", "status": "away"}))
+    assert (left.text, joined.text) == ("You have left the session", "You have entered the session")
+    assert status.text == "Denise Park is now Away"

@@ -26,7 +26,7 @@ Passes:
 
 from dataclasses import dataclass
 
-from coach.events import AgentRoom, Im, StaffSays, Transfer
+from coach.events import AgentRoom, Im, StaffSays, Transfer, status_at
 from coach.rules.base import Context, Rule, Severity, Verdict, quote_excerpt
 from coach.scenario import Status
 from coach.seeds import TRANSFER_TIP
@@ -81,18 +81,19 @@ def _judge_transfer(ctx: Context, index: int) -> Verdict:
         candidates = [m.id for m in ctx.scenario.staff if m.department == transfer.department]
         target = f"the {transfer.department} department"
     agreements = [(ctx.staff[staff_id], _agreement(ctx, staff_id, index)) for staff_id in candidates]
+    status = {member.id: Status(status_at(ctx.scenario, ctx.events, member.id, index)) for member, _ in agreements}
     for member, agreement in agreements:
-        if agreement.accepts and member.status is Status.AVAILABLE:
+        if agreement.accepts and status[member.id] is Status.AVAILABLE:
             return Verdict.passed(
                 f"You asked {member.name} to take the patron before transferring, and they agreed.",
                 agreement.request,
                 agreement.answer,
             )
-    unavailable = [(m, a) for m, a in agreements if m.status is not Status.AVAILABLE and (a.accepts or transfer.to)]
+    unavailable = [(m, a) for m, a in agreements if status[m.id] is not Status.AVAILABLE and (a.accepts or transfer.to)]
     if unavailable:
         member, agreement = unavailable[0]
         return Verdict.failed(
-            f"{member.name}'s status is {member.status.value.capitalize()}: you can only transfer to someone "
+            f"{member.name}'s status is {status[member.id].value.capitalize()}: you can only transfer to someone "
             "who is Available.",
             agreement.answer,
             index,

@@ -1,21 +1,22 @@
-"""Leave the chat once your colleague has entered; do not End it.
+"""Leave the chat once your colleague has entered; do not Dismiss or End it.
 
 What it checks:
     When a colleague has entered the session after the trainee's transfer, the
     trainee's next button press among Leave, End and Dismiss is Leave. It fails
-    when the trainee pressed End or Dismiss first, or never left.
+    when the trainee pressed Dismiss or End first, or never left.
 
 Why it matters:
-    End closes the session for everyone in it, the patron included: the patron
-    is cut off just as the right librarian arrived. Leave takes only you out, and
-    the incoming librarian carries on with the patron.
+    Leave is the handover: it takes only you out, and the incoming librarian
+    carries on with the patron. Dismiss closes the chat on your screen without
+    saying so in the session, and End (which the console no longer offers once
+    a colleague has entered, but other tools do) closes it for everyone, the
+    patron included, just as the right librarian arrived.
 
 Fails:
-    Kim has entered the session; the trainee presses End.
+    Kim has entered the session; the trainee presses Dismiss instead of Leave.
 
 Passes:
-    Kim has entered the session; the trainee presses Leave.
-"""
+    Kim has entered the session; the trainee presses Leave."""
 
 from coach.events import End, Leave
 from coach.rules.base import Context, Rule, Severity, Verdict

@@ -44,7 +44,7 @@ def store_finished_attempts(store) -> None:
     for username, cohort, scenario_id, walkthrough in FINISHED:
         user = store.find_user(username) or store.create_user(username, username.title(), Role.TRAINEE, PASSWORD, cohort)
         loaded = library.get(scenario_id)
-        steps = loaded.scenario.walkthroughs[walkthrough]
+        steps = loaded.scenario.walkthroughs[walkthrough].steps
         events = play_walkthrough(loaded.scenario, matcher_for(loaded.scenario), steps).events
         attempt_id = store.start_attempt(user, store.save_scenario_version(loaded, loaded.text), "assessment")
         store.append_events(user, attempt_id, 0, events)

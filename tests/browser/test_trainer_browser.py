@@ -30,7 +30,7 @@ def test_trainer_writes_validates_autoplays_and_publishes_a_scenario(page: Page)
     template = editor.input_value()
 
     type_into(page, "Scenario (YAML)", template.replace("status: available", "status: asleep"))
-    expect(page.get_by_text("1 problem(s) to fix:")).to_be_visible()
+    expect(page.get_by_text("1 problem to fix:")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^line 20, column 13: 'status' must be one of"))).to_be_visible()
     expect(page.get_by_role("button", name="Save and publish")).to_be_disabled()
     page.screenshot_step("invalid")

@@ -210,7 +210,7 @@ def test_publishing_needs_a_valid_scenario_whose_ideal_scores_100(store: SqlStor
     weak_ideal = edited(TEMPLATE, '    - {type: im, to: casey, text: "Hi Casey, can you take a Home Town patron with a hold '
                                   'stuck in transit?"}\n', "")
     saved = save_draft(store, trainer, weak_ideal, "", EditorBase("my-new-scenario", 3))
-    with pytest.raises(NotPublishable, match=r"scores \d+\.\d, not 100 \(it fails TR001\)"):
+    with pytest.raises(NotPublishable, match=r"scores \d+(\.\d)?, not 100 \(it fails TR001\)"):
         publish(store, trainer, saved.version)
     assert store.scenario_history(trainer, "my-new-scenario").publications == ()
 
