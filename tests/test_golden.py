@@ -18,6 +18,7 @@ purpose, re-read the new scorecard before re-pinning it.
 from __future__ import annotations
 
 import io
+import re
 import json
 from functools import cache
 from pathlib import Path
@@ -177,3 +178,13 @@ def test_scenarios_are_valid_and_playable() -> None:
     out, err = io.StringIO(), io.StringIO()
     status = main(["validate", "--playable", str(SCENARIOS)], out, err)
     assert status == 0, out.getvalue() + err.getvalue()
+
+
+# Words that tell the trainee what to do: a title describes the patron's situation instead.
+GIVEAWAY_WORDS = re.compile(r"\b(transfer\w*|hand(ing)? (over|off)|handoff|handover|colleague|flag\w*|follow[- ]?up|refer\w*)\b", re.I)
+
+
+@pytest.mark.parametrize("scenario_file", scenario_files(), ids=lambda path: path.stem)
+def test_no_title_gives_away_what_the_trainee_should_do(scenario_file: Path) -> None:
+    title = scenario_for(scenario_file.stem).scenario.title
+    assert not GIVEAWAY_WORDS.search(title), title
