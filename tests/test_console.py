@@ -113,7 +113,7 @@ def ideal_transfer(console: Console) -> Console:
 
 def test_picker_lists_the_shipped_scenarios(console: Console) -> None:
     options = console.app.selectbox(key="console_pick").options
-    assert len(options) >= 8 and any("you receive a transfer" in option for option in options)
+    assert len(options) >= 15 and any("you receive a transfer" in option for option in options)
 
 
 def test_transfer_flow_to_a_perfect_scorecard(console: Console) -> None:

@@ -39,7 +39,7 @@ def test_coverage_command() -> None:
     out = io.StringIO()
     assert main(["coverage", "--format", "json", str(ROOT / "scenarios")], out, io.StringIO()) == 0
     report = json.loads(out.getvalue())
-    assert report["uncovered"] == [] and len(report["scenarios"]) >= 8 and report["problems"] == []
+    assert report["uncovered"] == [] and len(report["scenarios"]) >= 15 and report["problems"] == []
     out = io.StringIO()
     assert main(["coverage", str(ROOT / "scenarios" / "mill-photos-followup.yaml")], out, io.StringIO()) == 0
     lines = out.getvalue().splitlines()

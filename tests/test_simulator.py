@@ -210,7 +210,7 @@ def test_every_shipped_scenario_autoplays_its_ideal_walkthrough_to_100() -> None
     from coach.scoring import score
 
     playable = ScenarioLibrary().playable()
-    assert len(playable) >= 8
+    assert len(playable) >= 15
     for loaded in playable:
         scenario = loaded.scenario
         session = play_walkthrough(scenario, matcher_for(scenario), scenario.walkthroughs["ideal"].steps)
