@@ -69,6 +69,8 @@ class _Event(BaseModel):
 class PatronSays(_Event):
     type: Literal["patron_says"] = "patron_says"
     text: Text
+    # A line the patron types unasked (a scripted nudge or timeline line): never a reply to the trainee.
+    unprompted: bool | None = None
 
 
 class StaffSays(_Event):

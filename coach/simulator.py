@@ -139,7 +139,7 @@ class ChatSession:
         self._open()
         for timed in self._script.timeline if self._script else ():
             if timed.patron is not None:
-                self._schedule(PatronSays(t=timed.at, text=timed.patron), answer=False)
+                self._schedule(PatronSays(t=timed.at, text=timed.patron, unprompted=True), answer=False)
             else:
                 self._schedule(StatusChanged(t=timed.at, who=timed.staff, status=timed.status.value), answer=False)  # type: ignore[union-attr]
 
@@ -254,7 +254,8 @@ class ChatSession:
             nudge = self._next_nudge()
             if nudge is not None and nudge[0] <= now and all(nudge[0] <= d for d in (leave_at, next_due) if d is not None):
                 self._nudged.add(nudge[1])
-                self._append(PatronSays(t=max(nudge[0], self.now), text=self._patron.nudges[nudge[1]].text))  # type: ignore[union-attr]
+                text = self._patron.nudges[nudge[1]].text  # type: ignore[union-attr]
+                self._append(PatronSays(t=max(nudge[0], self.now), text=text, unprompted=True))
                 continue
             if leave_at is not None and leave_at <= now and (next_due is None or leave_at <= next_due):
                 self._append(Left(t=max(leave_at, self.now), who="patron"))

@@ -4,8 +4,10 @@ What it checks:
     When the trainee concludes a chat coded Answered, a message to the patron
     has the intent `ask_if_answered` before the closing point (the first of
     the closing goodbye, a resolution code, or End), and the patron's reply to
-    the last such message before the closing point does not say the question
-    is still open (intent `needs_more_help`: "Not quite, I also need ...").
+    the last such message before the closing point (the patron's next message,
+    not counting lines typed unasked, such as "hello? are you still there?")
+    does not say the question is still open (intent `needs_more_help`: "Not
+    quite, I also need ...").
 
 Why it matters:
     Only the patron knows whether the answer was enough. Asking gives them the
@@ -34,7 +36,7 @@ def check(ctx: Context) -> Verdict:
     asked = ctx.says_with(["ask_if_answered"], 0, closing)
     if asked:
         last = asked[-1]
-        reply = ctx.first(PatronSays, last + 1, closing)
+        reply = next((i for i in ctx.indices(PatronSays, last + 1, closing) if not ctx.events[i].unprompted), None)  # type: ignore[attr-defined]
         if reply is not None and "needs_more_help" in ctx.intents(reply):
             return Verdict.failed(
                 f"You asked whether the question was answered, and the patron said it was not: "
