@@ -166,3 +166,24 @@ def test_typed_html_and_markdown_appear_as_text(page: Page) -> None:
     assert page.evaluate("window.pwned") is None
     assert not [url for url in fetched if "evil.example.org" in url]
     page.screenshot_step("scorecard")
+
+
+def test_the_info_tab_shows_this_attempts_patron_after_another_attempt(page: Page) -> None:
+    start(page, "page-not-found error", "Practice")
+    page.get_by_role("radio", name="Info").or_(page.get_by_role("button", name="Info", exact=True)).first.click()
+    wait_for_app(page)
+    expect(page.get_by_label("Email", exact=True)).to_have_value("amoreno@oldmail.example.net")
+    finish(page)
+    page.get_by_role("link", name="Practice").first.click()
+    wait_for_app(page)
+    choose(page, "Scenario", "1920s photos of the old textile mill")
+    page.get_by_text(re.compile("^Practice: ")).click()
+    wait_for_app(page)
+    click(page, "Start chat")
+    page.get_by_role("radio", name="Staff").or_(page.get_by_role("button", name="Staff", exact=True)).first.click()
+    wait_for_app(page)
+    page.get_by_role("radio", name="Info").or_(page.get_by_role("button", name="Info", exact=True)).first.click()
+    wait_for_app(page)
+    expect(page.get_by_text("Name: Walt", exact=False)).to_be_visible()
+    expect(page.get_by_label("Email", exact=True)).to_have_value("")
+    page.screenshot_step("second-attempt-info")
