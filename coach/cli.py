@@ -260,9 +260,8 @@ def _walkthrough_problems(loaded: LoadedScenario, played: Any = None) -> Iterato
     """A problem, at the walkthrough's line, for each walkthrough that does not teach what it should."""
     from coach.coverage import autoplay
 
-    for name, problem in (played or autoplay(loaded)).problems():
-        line, column = loaded.position_of(("walkthroughs", name))
-        yield Problem(loaded.path, f"walkthrough '{name}' {problem}", line, column)
+    found = [(("walkthroughs", name), f"walkthrough '{name}' {problem}") for name, problem in (played or autoplay(loaded)).problems()]
+    yield from loaded.located(found)
 
 
 def _score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -36,6 +36,11 @@ def _normalise(text: str) -> str:
     return _NOT_WORD.sub(" ", text.lower()).strip()
 
 
+def words_of(text: str) -> list[str]:
+    """The words of a text, lower case, punctuation dropped (an email address stays one word)."""
+    return _normalise(text).split()
+
+
 def distinctive_words(name: str) -> frozenset[str]:
     """The words of a library's name that tell it from other libraries."""
     return frozenset(word for word in _normalise(name).split() if word not in GENERIC_NAME_WORDS and len(word) > 2)

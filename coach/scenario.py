@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -314,17 +314,15 @@ class LoadedScenario:
         """Settings of this valid scenario that do nothing when it is played, at their lines."""
         from coach.simulator import setting_warnings
 
-        document = load_located(self.text)
-        found = []
-        for path, message in setting_warnings(self.scenario):
-            position = document.position_of(path, at_key=True)
-            found.append(Problem(self.path, message, position.line, position.column, "warning"))
-        return sorted(found, key=lambda problem: (problem.line, problem.column))
+        return self.located(setting_warnings(self.scenario), "warning")
 
-    def position_of(self, path: tuple[str | int, ...]) -> tuple[int, int]:
-        """(line, column) of a key's value in the file (the file is read again: this is for messages)."""
-        position = load_located(self.text).position_of(path, at_key=True)
-        return position.line, position.column
+    def located(
+        self, found: Iterable[tuple[tuple[str | int, ...], str]], severity: Literal["error", "warning"] = "error"
+    ) -> list[Problem]:
+        """Problems at the lines of their keys, given as (path, message); the file is parsed again, once."""
+        document = load_located(self.text)
+        problems = [_at(self.path, document, path, message, at_key=True) for path, message in found]
+        return sorted((replace(p, severity=severity) for p in problems), key=lambda p: (p.line, p.column))
 
 
 def _cross_checks(scenario: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -16,7 +16,6 @@ but lets the trainee make every mistake the coach is there to catch.
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -45,10 +44,9 @@ from coach.events import (
     ViewInfo,
     _Event,
     email_on_record,
-    status_at,
 )
 from coach.emails import find_addresses
-from coach.goodbye import GoodbyeMatcher, distinctive_words
+from coach.goodbye import GoodbyeMatcher, distinctive_words, words_of
 from coach.intents import IntentMatcher, speaker_of
 from coach.rules.base import MessageMemo
 from coach.scenario import ColleagueScript, Condition, Reply, ReplyCase, Role, Scenario, StaffMember, Status
@@ -134,6 +132,14 @@ class ChatSession:
         self._used: dict[tuple[str, ...], int] = {}
         self._requests: dict[tuple[str, str], int] = {}  # handoff requests answered, by (staff id, channel)
         self._nudged: set[int] = set()  # nudges shown since the trainee last wrote
+        self._status = {member.id: member.status for member in scenario.staff}  # as the staff list shows it
+        # The words that name each colleague's department or library (for Agent Room posts).
+        libraries = {key: distinctive_words(library.name) for key, library in scenario.libraries.items()}
+        self._addressed_by = {
+            member.id: {w for w in words_of(member.department) if w not in GENERIC_DEPARTMENT_WORDS}
+            | libraries[member.library]
+            for member in scenario.staff
+        }
         self.email_given = False  # the patron has typed an email address in the chat
         self.answered = False  # the trainee has sent a message with one of the answer words
         self._open()
@@ -197,6 +203,8 @@ class ChatSession:
                 self._last_say_at = event.t
                 self._nudged.clear()
                 self.answered = self.answered or self._is_answer(text)
+            case StatusChanged(who=who, status=status):
+                self._status[who] = Status(status)
             case PatronSays(text=text) if not self.email_given:
                 self.email_given = bool(find_addresses(text))
 
@@ -226,7 +234,7 @@ class ChatSession:
 
     def status_of(self, staff_id: str) -> Status:
         """A colleague's status as the staff list shows it now."""
-        return Status(status_at(self.scenario, self.events, staff_id))
+        return self._status[staff_id]
 
     def available_staff(self) -> list[StaffMember]:
         """Whom the Transfer pop-up's Agent tab lists: only Available staff."""
@@ -404,8 +412,8 @@ class ChatSession:
 
     def _is_answer(self, text: str) -> bool:
         words = self._patron.answer_words if self._patron else []
-        said = f" {' '.join(_words(text))} "
-        return any(f" {' '.join(_words(word))} " in said for word in words)
+        said = f" {' '.join(words_of(text))} "
+        return any(f" {' '.join(words_of(word))} " in said for word in words)
 
     def _default_reply(self, intent: str) -> str | None:
         if intent == "ask_email":
@@ -439,17 +447,9 @@ class ChatSession:
         answers = self._colleagues[member.id].agent_room.answers
         if answers != "fits":
             return answers == "always"
-        said = set(_words(post))
-        named = {staff_id: words & said for staff_id, words in self._addressed_by().items()}
+        said = set(words_of(post))
+        named = {staff_id: words & said for staff_id, words in self._addressed_by.items()}
         return bool(named[member.id]) or not any(named.values())
-
-    def _addressed_by(self) -> dict[str, set[str]]:
-        """The words that name each colleague's department or library."""
-        libraries = {key: distinctive_words(library.name) for key, library in self.scenario.libraries.items()}
-        return {
-            member.id: {w for w in _words(member.department) if w not in GENERIC_DEPARTMENT_WORDS} | libraries[member.library]
-            for member in self.scenario.staff
-        }
 
     def _transfer(self, transfer: Transfer) -> None:
         if transfer.to is not None:
@@ -500,10 +500,6 @@ def setting_warnings(scenario: Scenario) -> list[tuple[tuple[str | int, ...], st
                              f"the patron never answers '{intent}': it is not said to the patron "
                              f"(replies can answer {', '.join(sorted(REPLY_PRIORITY))})"))
     return warnings
-
-
-def _words(text: str) -> list[str]:
-    return re.sub(r"[^\w@]+", " ", text.lower()).split()
 
 
 def _nth(values: T | list[T], count: int) -> T:
