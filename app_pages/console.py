@@ -23,10 +23,12 @@ from coach.scenario import Status
 from coach.scoring import RULESET_VERSION
 from coach.simulator import ActionRefused
 from coach.storage import Conflict, NotFound, Role, User
+from coach import transcript_view
 from coach.transcript_view import RESOLUTION_LABELS, colleagues_in_chat, line_of, lines_of
 
 STATUS_BADGES = {Status.AVAILABLE: "Available", Status.BUSY: "Busy", Status.AWAY: "Away"}
 PANELS = ("Info", "Staff", "Agent Room")
+PANEL_OF_CHANNEL = {"im": "Staff", "agent_room": "Agent Room"}  # where colleagues' IM and Agent Room answers show
 
 
 # -- actions (callbacks run before the page is drawn again) ---------------------------
@@ -77,10 +79,11 @@ def start_attempt(choices: dict[str, LoadedScenario]) -> None:
 
 
 def send_message() -> None:
-    text = st.session_state.console_draft.strip()
-    if text and do("say", text=text, script=st.session_state.console_draft_script):
-        st.session_state.console_draft = ""
-        st.session_state.console_draft_script = None
+    """Enter (or the arrow) sent the message box; Shift+Enter only starts a new line in it."""
+    text = (st.session_state.console_draft or "").strip()
+    if text:
+        do("say", text=text, script=st.session_state.console_draft_script)
+    st.session_state.console_draft_script = None
 
 
 def insert_script(scripts: dict[str, str]) -> None:
@@ -112,10 +115,6 @@ def dismiss() -> None:
 
 
 def switch_panel() -> None:
-    if st.session_state.console_panel is None:  # the shown tab clicked again: keep it selected
-        st.session_state.console_panel = st.session_state.console_last_panel
-        return
-    st.session_state.console_last_panel = st.session_state.console_panel
     if st.session_state.console_panel == "Info":
         do("view_info")
 
@@ -197,10 +196,23 @@ def scenario_picker(user: User) -> None:
     st.button("Start chat", type="primary", on_click=start_attempt, args=(choices,), key="console_start")
 
 
+def frozen_transcript(current: Attempt) -> st.delta_generator.DeltaGenerator:
+    """The transcript's box, holding its full blocks (see ``transcript_view.blocks_of``): they no
+    longer change, so they are drawn on full reruns only, and the chat area's frequent reruns
+    add just the last block. Keeps the box from the newest line in view."""
+    box = st.container(height=430, key="console_transcript", autoscroll=True)
+    blocks = transcript_blocks(current)
+    st.session_state.console_frozen_blocks = max(len(blocks) - 1, 0)
+    with box:
+        for block in blocks[:-1]:
+            st.markdown(block)
+    return box
+
+
 @st.fragment(run_every=1.0)
-def chat_area() -> None:
-    """Transcript, message box and notices: refreshed alone as the world answers and as the
-    trainee writes, so a message does not redraw the whole console."""
+def chat_area(transcript_box: st.delta_generator.DeltaGenerator | None) -> None:
+    """The transcript's last block, message box and notices: refreshed alone as the world answers
+    and as the trainee writes, so a message does not redraw the whole console."""
     current = attempt()
     if current is None:
         st.rerun()
@@ -211,16 +223,53 @@ def chat_area() -> None:
         st.rerun()
     if any(changes_more_than_the_chat(event) for event in ticked):
         st.rerun()  # buttons or panels change too: redraw the whole console
-    if current.session.offer_pending:
+    if current.session.offer_pending or transcript_box is None:
         st.info("A colleague is offering you a chat. Answer the pop-up to see the transcript.")
         return
-    with st.container(height=430, key="console_transcript"):
-        st.markdown(transcript_markdown(current))
+    live = transcript_blocks(current)[st.session_state.console_frozen_blocks :]
+    if len(live) > 1:
+        st.rerun()  # a block has filled: the full rerun adds it to the frozen ones
+    with transcript_box:
+        for block in live:
+            st.markdown(block)
+    announce_unseen_replies(current)
     waiting = current.session.waiting_for()
     if waiting:
         st.info(f"Waiting for {escape_markdown(waiting)} to accept...", icon=":material/hourglass_top:")
     message_box(current)
     notices("chat")
+
+
+def colleague_replies(current: Attempt, channel: str) -> list[int]:
+    """Indexes of the colleagues' answers on a private channel ("im" or "agent_room")."""
+    return [index for index, event in enumerate(current.events)
+            if isinstance(event, StaffSays) and event.channel == channel]
+
+
+def shown_panel() -> str:
+    return st.session_state.get("console_panel") or PANELS[1]  # before the panel choice is first drawn: Staff
+
+
+def mark_replies_seen(current: Attempt, panel: str) -> None:
+    """The panel is on screen: the answers it lists have been seen."""
+    for channel, channel_panel in PANEL_OF_CHANNEL.items():
+        if channel_panel == panel:
+            st.session_state.console_replies_seen[channel] = len(colleague_replies(current, channel))
+
+
+def announce_unseen_replies(current: Attempt) -> None:
+    """A colleague's IM or Agent Room answer is announced under the transcript, where the trainee
+    is looking, until the tab that lists it is opened."""
+    for channel, panel in PANEL_OF_CHANNEL.items():
+        replies = colleague_replies(current, channel)
+        unseen = replies[st.session_state.console_replies_seen.get(channel, 0):]
+        if unseen and shown_panel() != panel:
+            reply = current.events[unseen[-1]]
+            name = next(member.name for member in current.scenario.staff if member.id == reply.sender)
+            where = "by IM" if channel == "im" else "in the Agent Room"
+            more = f" ({len(unseen)} new)" if len(unseen) > 1 else ""
+            st.info(f"{escape_markdown(name)} answered {where}{more}: “{escape_markdown(reply.text)}” "
+                    f"Open the {panel} tab to reply.", icon=":material/chat:")
 
 
 def changes_more_than_the_chat(event: _Event) -> bool:
@@ -229,9 +278,9 @@ def changes_more_than_the_chat(event: _Event) -> bool:
     return not isinstance(event, PatronSays) and not (isinstance(event, StaffSays) and event.channel == "chat")
 
 
-def transcript_markdown(current: Attempt) -> str:
-    """The chat as QuestionPoint shows it, in one Markdown block (one element, not several per
-    line, keeps reruns cheap). Events are append-only, so only new lines are rendered."""
+def transcript_blocks(current: Attempt) -> list[str]:
+    """The chat as QuestionPoint shows it, in Markdown blocks (``transcript_view.blocks_of``).
+    Events are append-only, so only new lines are rendered."""
     rendered = st.session_state.console_rendered
     if rendered is None or rendered[0] is not current:
         rendered = st.session_state.console_rendered = (current, [])
@@ -240,12 +289,12 @@ def transcript_markdown(current: Attempt) -> str:
         event = current.events[index]
         present = colleagues_in_chat(current.events[:index]) if isinstance(event, Dismiss) else ()
         paragraphs.append(chat_paragraph(line_of(current.scenario, index, event, present)))
-    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+    return transcript_view.blocks_of(paragraphs)
 
 
 def message_box(current: Attempt) -> None:
-    st.text_area("Message to the patron", key="console_draft", height=80, disabled=current.session.closed)
-    st.button("Send", type="primary", on_click=send_message, key="console_send", disabled=current.session.closed)
+    st.chat_input("Message to the patron", key="console_draft", on_submit=send_message,
+                  disabled=current.session.closed)
 
 
 def canned_scripts(current: Attempt) -> None:
@@ -254,22 +303,21 @@ def canned_scripts(current: Attempt) -> None:
     scripts = {"Greeting": f"Hi {current.scenario.patron.name}, thanks for contacting {library.name}. Let me look at your question."}
     if library.goodbye:
         scripts[f"Goodbye ({library.name})"] = library.goodbye
-    script, insert = st.columns([3, 1], vertical_alignment="bottom")
-    script.selectbox("Scripts", list(scripts), key="console_script_choice", index=None, placeholder="Canned scripts")
-    insert.button("Insert", on_click=insert_script, args=(scripts,), key="console_insert")  # scripts are fixed per attempt
+    with st.container(horizontal=True, vertical_alignment="bottom"):  # the button keeps its width, the list stretches
+        st.selectbox("Scripts", list(scripts), key="console_script_choice", index=None, placeholder="Canned scripts")
+        st.button("Insert", on_click=insert_script, args=(scripts,), key="console_insert")  # scripts are fixed per attempt
 
 
 def chat_buttons(current: Attempt) -> None:
     closed = current.session.closed
-    if current.session.colleagues_in_chat:
-        dismiss_column, leave_column = st.columns(2)
-        dismiss_column.button("Dismiss", on_click=dismiss, key="console_dismiss", disabled=closed)
-        leave_column.button("Leave", on_click=do, args=("leave",), key="console_leave", disabled=closed)
-    else:
-        transfer_column, dismiss_column, end_column = st.columns(3)
-        transfer_column.button("Transfer", on_click=open_transfer, key="console_transfer", disabled=closed)
-        dismiss_column.button("Dismiss", on_click=dismiss, key="console_dismiss", disabled=closed)
-        end_column.button("End", on_click=do, args=("end",), key="console_end", disabled=closed)
+    with st.container(horizontal=True, wrap=True):  # a row that wraps in a narrow window, never truncates
+        if not current.session.colleagues_in_chat:
+            st.button("Transfer", on_click=open_transfer, key="console_transfer", disabled=closed)
+        st.button("Dismiss", on_click=dismiss, key="console_dismiss", disabled=closed)
+        if current.session.colleagues_in_chat:
+            st.button("Leave", on_click=do, args=("leave",), key="console_leave", disabled=closed)
+        else:
+            st.button("End", on_click=do, args=("end",), key="console_end", disabled=closed)
 
 
 @st.fragment
@@ -278,6 +326,7 @@ def side_panel(panel: str) -> None:
     current = attempt()
     if current is None:
         st.rerun()
+    mark_replies_seen(current, panel)
     {"Info": info_panel, "Agent Room": agent_room_panel}.get(panel, staff_panel)(current)
     notices("side")
 
@@ -386,15 +435,17 @@ def console() -> None:
     mode = "Practice: hints are on" if current.mode is Mode.PRACTICE else "Assessment: hints at the end"
     st.caption(f"{mode} · Patron: {escape_markdown(current.scenario.patron.name)}, "
                f"{escape_markdown(current.scenario.patron_library.name)}")
+    mark_replies_seen(current, shown_panel())  # before the chat area, which announces the others
     chat, side = st.columns([3, 2], gap="large")
     with chat:
-        chat_area()
+        chat_area(None if current.session.offer_pending else frozen_transcript(current))
         canned_scripts(current)
     with side:
         chat_buttons(current)
-        panel = st.segmented_control("Panel", PANELS, default="Staff", key="console_panel", on_change=switch_panel,
-                                     label_visibility="collapsed")
-        side_panel(panel or "Staff")
+        # Radio buttons, not a segmented control: they wrap onto a second line in a narrow window.
+        panel = st.radio("Panel", PANELS, index=1, key="console_panel", on_change=switch_panel, horizontal=True,
+                         label_visibility="collapsed")
+        side_panel(panel)
         st.divider()
         wrap_up()
     if current.session.offer_pending:

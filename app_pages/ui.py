@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import streamlit as st
 
 from coach.attempt import Attempt, Mode
 from coach.catalogue import CheckedText, NotPublishable, check_text, import_shipped, publish
 from coach.coverage import Autoplay, autoplay
+from coach.events import StaffSays
 from coach.library import ScenarioLibrary
 from coach.problems import BadInput
 from coach.rules import Outcome
@@ -26,10 +28,11 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_attempt": None,  # coach.attempt.Attempt being played
     "console_clock": None,  # a clock to use instead of the real one (tests)
     "console_transfer_open": False,  # the Transfer pop-up is open
-    "console_last_panel": "Staff",  # the side panel shown: clicking its tab again keeps it
     "console_show_scorecard": None,  # Finish was pressed: the finished attempt's id, to show its scorecard
+    "console_frozen_blocks": 0,  # transcript blocks drawn by the last full rerun, outside the chat area
     "console_rendered": None,  # (attempt, Markdown of each event so far): the transcript, rendered once a line
     "console_notices": [],  # refusals and practice hints to show after the last action
+    "console_replies_seen": {},  # channel ("im", "agent_room") -> colleagues' answers on it the trainee has seen
     "console_draft": "",  # the message box
     "console_draft_script": None,  # name of the canned script inserted into the message box
     "console_im_text": "",
@@ -143,6 +146,8 @@ def show_attempt(attempt: Attempt) -> None:
     st.session_state.console_attempt = attempt
     st.session_state.console_email = attempt.session.email_on_record or ""
     st.session_state.console_notices = []
+    st.session_state.console_replies_seen = Counter(  # a resumed chat's earlier answers are not news
+        event.channel for event in attempt.events if isinstance(event, StaffSays))
     st.session_state.console_draft = ""
     st.session_state.console_notes = ""
     st.query_params["attempt"] = attempt.attempt_id

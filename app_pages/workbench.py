@@ -112,7 +112,8 @@ def starting_points(user: User) -> None:
         titles = {entry.scenario_id: entry.latest.title for entry in app_store().list_scenarios(user)}
         st.selectbox("Open a scenario (its newest version)", list(titles), format_func=titles.get, index=None,
                      key="workbench_open", on_change=open_scenario, args=(user,), placeholder="from the library")
-    upload.file_uploader("Upload a YAML file", type=["yaml", "yml"], key="workbench_upload", on_change=load_upload)
+    upload.file_uploader("Upload a YAML file", type=["yaml", "yml"], key="workbench_upload", on_change=load_upload,
+                         max_upload_size=max(1, MAX_BYTES // 2**20))  # in MB: the browser says and enforces it
     if st.session_state.workbench_upload_problem:
         st.error(st.session_state.workbench_upload_problem)
 
@@ -200,6 +201,29 @@ def autoplay_results(loaded: LoadedScenario) -> None:
     st.caption("Rules this scenario exercises: " + (", ".join(shown) if shown else "none"))
 
 
+EDITOR_LINE_HEIGHT = 21  # px; the numbers in the gutter are drawn at the same height
+EDITOR_GUTTER = 48  # px
+EDITOR_SPARE_LINES = 200  # numbered beyond the text, for lines typed before the next rerun
+
+
+def editor_style(line_count: int) -> str:
+    """CSS for the YAML editor: a monospaced font, lines that never wrap, and line numbers in a
+    gutter drawn as the text area's background (an SVG that scrolls with the text), so a problem's
+    "line 12" can be found at a glance. Only numbers go into it, never the edited text."""
+    lines = line_count + EDITOR_SPARE_LINES
+    numbers = "".join(f"<text x='{EDITOR_GUTTER - 10}' y='{8 + EDITOR_LINE_HEIGHT * n - 6}'>{n}</text>"
+                      for n in range(1, lines + 1))
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{EDITOR_GUTTER}' height='{16 + EDITOR_LINE_HEIGHT * lines}'>"
+           f"<rect width='{EDITOR_GUTTER - 4}' height='100%' fill='#f0f2f6'/>"
+           f"<g font-family='monospace' font-size='13' fill='#808495' text-anchor='end'>{numbers}</g></svg>")
+    # Percent-encoded: the page's HTML sanitiser drops a <style> whose text holds "<".
+    svg = svg.replace("%", "%25").replace("#", "%23").replace("<", "%3C").replace(">", "%3E")
+    return (f"<style>.st-key-workbench_editor textarea {{font-family: 'Source Code Pro', ui-monospace, monospace; "
+            f"font-size: 14px; line-height: {EDITOR_LINE_HEIGHT}px; padding: 8px 8px 8px {EDITOR_GUTTER + 6}px; "
+            f"white-space: pre; overflow-wrap: normal; overflow-x: auto; "
+            f'background: url("data:image/svg+xml;utf8,{svg}") no-repeat left top local;}}</style>')
+
+
 user = require_role(Role.TRAINER, Role.COORDINATOR)
 if st.session_state.workbench_play:
     attempt_id = st.session_state.workbench_play
@@ -219,6 +243,7 @@ text = st.session_state.workbench_text
 what_is_edited(text)
 # The editor's own key is dropped whenever another page runs; the text lives on in workbench_text.
 st.session_state.workbench_editor = text
+st.html(editor_style(text.count("\n") + 1))
 st.text_area("Scenario (YAML)", key="workbench_editor", height=480, on_change=keep_edit)
 if text.strip():
     loaded = validate(text)

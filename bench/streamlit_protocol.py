@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.Common_pb2 import ChatInputValue
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
@@ -86,15 +87,17 @@ class Client:
     async def close(self) -> None:
         await self.connection.close()
 
-    async def rerun(self, widgets: list[WidgetState]) -> float:
-        """Send one rerun request, of the pressed widget's fragment if it has one, as the browser
-        does; return seconds until the script (or fragment) finished."""
+    async def rerun(self, widgets: list[WidgetState], fragment_id: str = "") -> float:
+        """Send one rerun request, of the pressed widget's fragment if it has one (or of
+        `fragment_id`), as the browser does; return seconds until the script (or fragment) finished."""
         message = BackMsg()
         message.rerun_script.query_string = self.query_string
         message.rerun_script.page_name = self.page_name
         message.rerun_script.widget_states.widgets.extend(widgets)
         if widgets and widgets[0].id in self.fragments:
             message.rerun_script.fragment_id = self.fragments[widgets[0].id]
+        elif fragment_id:
+            message.rerun_script.fragment_id = fragment_id
         else:
             self.texts = []
         started = time.perf_counter()
@@ -136,6 +139,15 @@ class Client:
         for value_key, text in values.items():
             states.append(WidgetState(id=self.widget_ids[value_key], string_value=text))
         return states
+
+    def submit(self, key: str, text: str) -> list[WidgetState]:
+        """The widget states of typing `text` into the chat input `key` and pressing Enter."""
+        return [WidgetState(id=self.widget_ids[key], chat_input_value=ChatInputValue(data=text)),
+                *self.choices.values()]
+
+    async def refresh(self, key: str) -> float:
+        """Rerun the fragment that holds widget `key`, as a fragment's timer does in the browser."""
+        return await self.rerun(list(self.choices.values()), fragment_id=self.fragments[self.widget_ids[key]])
 
     def page_text(self) -> str:
         return "\n".join(self.texts)

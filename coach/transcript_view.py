@@ -144,3 +144,18 @@ def _after(present: list[str], event: _Event) -> list[str]:
     if isinstance(event, Left) and event.who in present:
         return [who for who in present if who != event.who]
     return present
+
+
+# Events per Markdown block of the console's transcript. Only the last block changes as the chat
+# grows; the others are sent again unchanged, and Streamlit sends a browser that already has such a
+# message (10 kB or more) only its hash, so a long chat does not re-send the whole transcript on
+# every refresh.
+TRANSCRIPT_BLOCK = 100
+
+
+def blocks_of(paragraphs: list[str]) -> list[str]:
+    """The transcript's Markdown paragraphs (one per event, "" for an event not shown) joined in
+    blocks of TRANSCRIPT_BLOCK events; a block with nothing shown is left out."""
+    blocks = ("\n\n".join(filter(None, paragraphs[start : start + TRANSCRIPT_BLOCK]))
+              for start in range(0, len(paragraphs), TRANSCRIPT_BLOCK))
+    return [block for block in blocks if block]

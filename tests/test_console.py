@@ -52,8 +52,7 @@ class Console:
 
     def say(self, text: str) -> Console:
         self.clock.advance(5)
-        self.app.text_area(key="console_draft").input(text)
-        self.app.button(key="console_send").click()
+        self.app.chat_input(key="console_draft").set_value(text)
         return self.run()
 
     def im(self, to: str, text: str) -> Console:
@@ -189,8 +188,9 @@ def test_receiver_flow_with_the_offer_popup(console: Console) -> None:
     console.wait(15)
     console.app.selectbox(key="console_script_choice").set_value("Goodbye (Cedar Falls Public Library)")
     console.press("console_insert")
-    assert console.app.text_area(key="console_draft").value.startswith("Thank you for chatting with Cedar Falls")
-    console.press("console_send")
+    inserted = console.app.chat_input(key="console_draft").proto.value
+    assert inserted.startswith("Thank you for chatting with Cedar Falls")
+    console.say(inserted)  # Enter sends the message box as the script filled it
     console.app.selectbox(key="console_code").set_value("answered")
     console.press("console_save_code")
     console.press("console_end")
@@ -208,7 +208,7 @@ def test_receiver_saying_no_is_hinted(console: Console) -> None:
 
 def test_info_panel_is_logged_and_email_can_be_changed(console: Console) -> None:
     console.start("mill-photos-followup", "practice")
-    console.app.segmented_control(key="console_panel").set_value("Info")
+    console.app.radio(key="console_panel").set_value("Info")
     console.run()
     console.app.text_input(key="console_email").input("patron@mail.example.org")
     console.press("console_save_email")
@@ -338,11 +338,11 @@ def test_the_scorecard_shows_failed_rules_first_and_folds_away_those_that_did_no
 
 def test_clicking_the_shown_panel_tab_again_keeps_it_shown(console: Console) -> None:
     console.start("mill-photos-followup", "practice")
-    console.app.segmented_control(key="console_panel").set_value("Info")
+    console.app.radio(key="console_panel").set_value("Info")
     console.run()
-    console.app.segmented_control(key="console_panel").set_value(None)  # what a second click sends
+    console.app.radio(key="console_panel").set_value("Info")  # the shown tab clicked again
     console.run()
-    assert console.app.segmented_control(key="console_panel").value == "Info"
+    assert console.app.radio(key="console_panel").value == "Info"
     assert any(element.label == "Email" for element in console.app.text_input)
     assert [event.type for event in console.events].count("view_info") == 1
 
@@ -355,3 +355,49 @@ def test_dismiss_after_a_colleague_entered_says_what_happened(console: Console) 
     console.wait(10).press("console_dismiss")
     (notice,) = [info.value for info in console.app.info if "Dismiss" in info.value]
     assert "without a handover" in notice and "Denise Park and the patron are still in the session" in notice
+
+
+def test_a_colleagues_answer_is_announced_under_the_chat_until_its_tab_is_opened(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.im("denise", "Hi Denise, can you take a Maplewood patron with a lost-book charge?")
+    console.app.radio(key="console_panel").set_value("Info")
+    console.wait(20)
+
+    def announcements() -> list[str]:
+        return [info.value for info in console.app.info if "answered by IM" in info.value]
+
+    (announcement,) = announcements()
+    assert announcement.startswith("Denise Park answered by IM: “") and "Open the Staff tab" in announcement
+    console.app.radio(key="console_panel").set_value("Staff")
+    console.run()
+    assert announcements() == []
+    console.wait(5)
+    assert announcements() == []  # seen stays seen
+
+
+def test_no_announcement_while_the_tab_with_the_answer_is_shown(console: Console) -> None:
+    console.start(TRANSFER_SCENARIO, "assessment")
+    console.im("denise", "Hi Denise, can you take a Maplewood patron with a lost-book charge?")
+    console.wait(20)
+    assert any(event.type == "staff_says" for event in console.events)
+    assert not [info.value for info in console.app.info if "answered by IM" in info.value]
+
+
+def test_a_long_transcript_is_sent_in_blocks_of_which_only_the_last_changes(console: Console, monkeypatch) -> None:
+    from coach import transcript_view
+
+    monkeypatch.setattr(transcript_view, "TRANSCRIPT_BLOCK", 4)
+    console.start(TRANSFER_SCENARIO, "practice")
+    for number in range(5):
+        console.say(f"Line {number} of a long chat.")
+
+    def blocks() -> list[str]:  # the transcript's Markdown elements: its lines carry a time
+        return [markdown.value for markdown in console.app.markdown if ":gray[" in markdown.value]
+
+    before = blocks()
+    assert len(before) >= 2 and sum("Line" in block for block in before) >= 2
+    console.say("Line 5 of a long chat.")
+    after = blocks()
+    assert after[: len(before) - 1] == before[:-1]  # the full blocks are sent again unchanged
+    assert "Line 5 of a long chat" in after[-1] and "Line 5" not in "".join(after[:-1])
+    assert -(-len(console.events) // 4) >= len(after)

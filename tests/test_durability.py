@@ -25,7 +25,7 @@ async def first_half(port: int) -> str:
     await log_in(client)
     await client.rerun(client.press("console_start"))
     for text in MESSAGES:
-        await client.rerun(client.press("console_send", console_draft=text))  # acknowledged: the run finished
+        await client.rerun(client.submit("console_draft", text))  # acknowledged: the run finished
     attempt_id = client.query_string.removeprefix("attempt=")
     await client.close()
     return attempt_id
@@ -35,7 +35,7 @@ async def second_half(port: int, attempt_id: str) -> str:
     client = Client(port, query_string=f"attempt={attempt_id}")
     await log_in(client)
     shown = client.page_text()
-    await client.rerun(client.press("console_send", console_draft=GOODBYE))
+    await client.rerun(client.submit("console_draft", GOODBYE))
     await client.rerun(client.press("console_finish"))
     await client.close()
     return shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -171,6 +172,18 @@ class MessageMemo:
 
     matches: dict[int, IntentMatch] = field(default_factory=dict)
     script_similarity: dict[int, dict[str, float]] = field(default_factory=dict)
+    goodbye_message: dict[int, bool] = field(default_factory=dict)
+    split_script: dict[tuple[int, int], bool] = field(default_factory=dict)
+    contains_script: dict[int, bool] = field(default_factory=dict)
+    # Event indices by event type, for the first `indexed` events: extended, never rebuilt, so
+    # that scoring a long chat after each action does not re-read it from the start.
+    by_type: dict[type, list[int]] = field(default_factory=dict)
+    indexed: int = 0
+
+    def index(self, events: tuple[_Event, ...]) -> None:
+        for position in range(self.indexed, len(events)):
+            self.by_type.setdefault(type(events[position]), []).append(position)
+        self.indexed = max(self.indexed, len(events))
 
 
 class Context:
@@ -187,19 +200,19 @@ class Context:
         self.events = events
         self._matcher = matcher
         self._memo = MessageMemo() if memo is None else memo
-        self._by_type: dict[type, list[int]] = {}
-        for index, event in enumerate(events):
-            self._by_type.setdefault(type(event), []).append(index)
+        self._memo.index(events)
 
     # -- finding events -----------------------------------------------------------
 
     def indices(self, kind: type[E] | tuple[type[_Event], ...], start: int = 0, stop: int | None = None) -> list[int]:
         """Indices of events of these types in [start, stop), in order."""
-        stop = len(self.events) if stop is None else stop
+        # The memo may have indexed events after this transcript's end (a hint scores a prefix).
+        stop = len(self.events) if stop is None else min(stop, len(self.events))
         kinds = kind if isinstance(kind, tuple) else (kind,)
         found: list[int] = []
         for one in kinds:
-            found.extend(i for i in self._by_type.get(one, ()) if start <= i < stop)
+            positions = self._memo.by_type.get(one, [])
+            found.extend(positions[bisect_left(positions, start) : bisect_left(positions, stop)])
         return sorted(found) if len(kinds) > 1 else found
 
     def first(self, kind: type[E] | tuple[type[_Event], ...], start: int = 0, stop: int | None = None) -> int | None:
@@ -219,7 +232,7 @@ class Context:
         if index not in matches:
             event = self.events[index]
             if isinstance(event, Say):
-                unmatched = [i for i in self._by_type[Say] if i not in matches]
+                unmatched = [i for i in self.indices(Say) if i not in matches]
                 texts = [self.events[i].text for i in unmatched]  # type: ignore[attr-defined]
                 matches.update(zip(unmatched, self._matcher.match_many(texts, "trainee")))
             else:
@@ -274,11 +287,8 @@ class Context:
         """The `joined` of a staff member after the trainee's first transfer (makes the outcome `transfer`)."""
         if self.first_transfer is None:
             return None
-        for index in range(self.first_transfer + 1, len(self.events)):
-            event = self.events[index]
-            if isinstance(event, Joined) and event.who in self.staff:
-                return index
-        return None
+        joins = self.indices(Joined, self.first_transfer + 1)
+        return next((index for index in joins if self.events[index].who in self.staff), None)  # type: ignore[attr-defined]
 
     @cached_property
     def last_resolve(self) -> int | None:
@@ -295,10 +305,7 @@ class Context:
 
     @cached_property
     def trainee_joined(self) -> int | None:
-        for index, event in enumerate(self.events):
-            if isinstance(event, Joined) and event.who == "trainee":
-                return index
-        return None
+        return next((index for index in self.indices(Joined) if self.events[index].who == "trainee"), None)  # type: ignore[attr-defined]
 
     @cached_property
     def last_trainee_event(self) -> int | None:
@@ -307,10 +314,7 @@ class Context:
 
     @cached_property
     def patron_left(self) -> int | None:
-        for index, event in enumerate(self.events):
-            if isinstance(event, Left) and event.who == "patron":
-                return index
-        return None
+        return next((index for index in self.indices(Left) if self.events[index].who == "patron"), None)  # type: ignore[attr-defined]
 
     @cached_property
     def trainee_concludes(self) -> bool:
@@ -330,7 +334,10 @@ class Context:
 
     def is_goodbye_message(self, index: int) -> bool:
         """A `say` that matches a library's Goodbye script or has intent thank_and_invite."""
-        return "thank_and_invite" in self.intents(index) or self._contains_script(index)
+        known = self._memo.goodbye_message
+        if index not in known:
+            known[index] = "thank_and_invite" in self.intents(index) or self._contains_script(index)
+        return known[index]
 
     def only_a_greeting(self, index: int) -> bool:
         """A `say` that greets and does nothing else: every sentence of it is a greeting
@@ -346,13 +353,18 @@ class Context:
 
     def _contains_script(self, index: int) -> bool:
         """A `say` that holds a library's Goodbye script."""
-        return self.goodbye.matches_any(self.script_similarity(index))
+        known = self._memo.contains_script
+        if index not in known:
+            known[index] = self.goodbye.matches_any(self.script_similarity(index))
+        return known[index]
 
     def _is_split_script(self, first: int, second: int) -> bool:
         """Two consecutive `say`s that hold a script together, though neither holds one alone."""
-        if self._contains_script(first) or self._contains_script(second):
-            return False
-        return self.goodbye.matches_any(self.goodbye.similarity(self.text_of((first, second))))
+        known = self._memo.split_script
+        if (first, second) not in known:
+            known[first, second] = not (self._contains_script(first) or self._contains_script(second)) and (
+                self.goodbye.matches_any(self.goodbye.similarity(self.text_of((first, second)))))
+        return known[first, second]
 
     @cached_property
     def closing_goodbyes(self) -> tuple[tuple[int, ...], ...]:

@@ -34,9 +34,14 @@ def type_into(page: Page, label: str, text: str) -> None:
     wait_for_app(page)
 
 
+def message_box(page: Page):
+    return page.get_by_placeholder("Message to the patron", exact=True)
+
+
 def say(page: Page, text: str) -> None:
-    type_into(page, "Message to the patron", text)
-    click(page, "Send")
+    message_box(page).fill(text)
+    message_box(page).press("Enter")
+    wait_for_app(page)
 
 
 def log_in(page: Page) -> None:
@@ -104,7 +109,7 @@ def test_the_coach_reads_ordinary_wording_and_says_what_it_could_not_find(page: 
     choose(page, "IM to", "Denise Park")
     type_into(page, "Instant message", "Did you see the new schedule for next week?")
     click(page, "Send IM")
-    expect(page.get_by_text("What can I do for you?", exact=False)).to_be_visible()
+    expect(page.get_by_text("How's your day going?", exact=False)).to_be_visible()
     say(page, "Gloria, I'm handing you over to Denise in Maplewood's circulation department - she can check "
               "the drop log and your account directly")
     click(page, "Transfer")
@@ -170,8 +175,7 @@ def test_typed_html_and_markdown_appear_as_text(page: Page) -> None:
 
 def test_the_info_tab_shows_this_attempts_patron_after_another_attempt(page: Page) -> None:
     start(page, "page-not-found error", "Practice")
-    page.get_by_role("radio", name="Info").or_(page.get_by_role("button", name="Info", exact=True)).first.click()
-    wait_for_app(page)
+    show_panel(page, "Info")
     expect(page.get_by_label("Email", exact=True)).to_have_value("amoreno@oldmail.example.net")
     finish(page)
     page.get_by_role("link", name="Practice").first.click()
@@ -180,10 +184,75 @@ def test_the_info_tab_shows_this_attempts_patron_after_another_attempt(page: Pag
     page.get_by_text(re.compile("^Practice: ")).click()
     wait_for_app(page)
     click(page, "Start chat")
-    page.get_by_role("radio", name="Staff").or_(page.get_by_role("button", name="Staff", exact=True)).first.click()
-    wait_for_app(page)
-    page.get_by_role("radio", name="Info").or_(page.get_by_role("button", name="Info", exact=True)).first.click()
-    wait_for_app(page)
+    show_panel(page, "Staff")
+    show_panel(page, "Info")
     expect(page.get_by_text("Name: Walt", exact=False)).to_be_visible()
     expect(page.get_by_label("Email", exact=True)).to_have_value("")
     page.screenshot_step("second-attempt-info")
+
+
+def panel_choice(page: Page, name: str):
+    return page.get_by_role("radiogroup").get_by_text(name, exact=True)
+
+
+def show_panel(page: Page, name: str) -> None:
+    panel_choice(page, name).click()
+    wait_for_app(page)
+
+
+def test_enter_sends_shift_enter_starts_a_new_line_and_the_newest_line_stays_in_view(page: Page) -> None:
+    start(page, "Billed for a lost book", "Practice")
+    box = message_box(page)
+    box.click()
+    box.type("First line of my answer")
+    box.press("Shift+Enter")
+    box.type("and the second line")
+    wait_for_app(page)
+    expect(transcript(page).get_by_text("First line of my answer", exact=False)).to_have_count(0)  # not sent yet
+    box.press("Enter")
+    wait_for_app(page)
+    expect(transcript(page).get_by_text("First line of my answer", exact=False)).to_be_visible()
+    expect(transcript(page)).to_contain_text("and the second line")
+    expect(box).to_have_value("")
+    for number in range(1, 13):
+        say(page, f"Still checking the Maplewood records for you, step {number} of twelve.")
+    newest = transcript(page).get_by_text("step 12 of twelve", exact=False)
+    expect(newest).to_be_in_viewport()
+    scroller = transcript(page)
+    assert scroller.evaluate("e => e.scrollHeight > e.clientHeight + 50"), "the transcript should overflow here"
+    assert scroller.evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight < 40"), "not scrolled to the newest line"
+    page.screenshot_step("scrolled-to-newest")
+
+
+def test_a_colleagues_answer_is_announced_under_the_chat(page: Page) -> None:
+    start(page, "Billed for a lost book", "Practice")
+    choose(page, "IM to", "Denise Park")
+    type_into(page, "Instant message", "Hi Denise, can you take a Maplewood patron with a lost-book charge?")
+    click(page, "Send IM")
+    show_panel(page, "Info")
+    announcement = page.get_by_text("Denise Park answered by IM", exact=False)
+    expect(announcement).to_be_visible()
+    expect(page.get_by_text("Open the Staff tab to reply", exact=False)).to_be_visible()
+    page.screenshot_step("announced")
+    show_panel(page, "Staff")
+    expect(announcement).to_have_count(0)
+
+
+def test_at_820_pixels_wide_the_console_is_usable(page: Page) -> None:
+    page.set_viewport_size({"width": 820, "height": 900})
+    start(page, "Billed for a lost book", "Practice")
+    say(page, "Hi Gloria, let me look into that charge for you.")
+    expect(transcript(page).get_by_text("let me look into that charge", exact=False)).to_be_visible()
+    page.screenshot_step("820px")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820, "the page scrolls sideways"
+    for name in ("Transfer", "Dismiss", "End", "Send IM", "Finish and see scorecard"):
+        button = page.get_by_role("button", name=name, exact=True)
+        button.scroll_into_view_if_needed()
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 820, name
+    for panel in ("Info", "Staff", "Agent Room"):
+        box = panel_choice(page, panel).bounding_box()
+        assert box and box["x"] + box["width"] <= 820, panel
+    show_panel(page, "Info")
+    page.screenshot_step("820px-info")

@@ -28,6 +28,10 @@ def test_trainer_writes_validates_autoplays_and_publishes_a_scenario(page: Page)
     click(page, "Start from the template")
     editor = page.get_by_label("Scenario (YAML)", exact=True)
     template = editor.input_value()
+    style = editor.evaluate("e => { const s = getComputedStyle(e); return [s.fontFamily, s.whiteSpace, s.backgroundImage]; }")
+    assert "monospace" in style[0] and style[1] == "pre", style
+    assert "svg" in style[2] and "%3E20%3C" in style[2].replace(">", "%3E").replace("<", "%3C"), "no line numbers"
+    page.screenshot_step("editor-line-numbers")
 
     type_into(page, "Scenario (YAML)", template.replace("status: available", "status: asleep"))
     expect(page.get_by_text("1 problem to fix:")).to_be_visible()
