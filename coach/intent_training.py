@@ -7,7 +7,7 @@ full-batch gradient descent with Adam from a seeded start, so the same corpus al
 gives the same weights. In the loss, positives count ``POSITIVE_WEIGHT`` times and a
 hard negative counts ``HARD_NEGATIVE_WEIGHT`` times for each intent it mimics. A feature must occur in at least ``MIN_COUNT`` training
 messages to get a weight. Each intent's threshold is then chosen on the development
-set (``choose_thresholds``).
+set (``strictest_threshold``).
 
 The fingerprint stored with the model is a hash of everything the weights come from:
 the corpus files and the source of this module and of ``coach.intent_text`` (how text
@@ -42,11 +42,11 @@ ITERATIONS = 300
 LEARNING_RATE = 0.01
 EMBEDDING_SCALE = 0.05
 SEED = 0
-# Thresholds are chosen in this range, by mean F1 over this many points either side, and move
-# from 50 only for this much more.
+# Thresholds are chosen in this range, by mean F1 over this many points either side: the
+# highest whose mean F1 is within THRESHOLD_TOLERANCE of the best.
 THRESHOLD_RANGE = (20, 90)
 THRESHOLD_WINDOW = 8
-THRESHOLD_MARGIN = 0.02
+THRESHOLD_TOLERANCE = 0.01
 # A positive message counts this many times in the loss: intents are rare in the corpus.
 POSITIVE_WEIGHT = 2.0
 # A hard negative counts this many times for each intent it mimics: false positives on such
@@ -167,34 +167,42 @@ def train_speaker(speaker: str, train: Sequence[LabelledMessage]) -> SpeakerMode
     return SpeakerModel(names, rows_of, stored, hidden_bias, output, output_bias, tuple(50 for _ in names))
 
 
+def strictest_threshold(labelled: Sequence[tuple[int, bool]]) -> int:
+    """The threshold for one intent from its development messages' (score, carries it) pairs: the
+    highest in ``THRESHOLD_RANGE`` whose F1, averaged over ``THRESHOLD_WINDOW`` points either side,
+    is within ``THRESHOLD_TOLERANCE`` of the best. With a few dozen positives per intent the F1
+    curves are nearly flat from 50 to 90, and their peaks are one message wide; where the
+    development set cannot tell thresholds apart, the strictest is taken, because a new wording of
+    a lookalike ("Yes! I passed the cataloguing exam") scores lower than the corpus's own, while
+    the messages that carry an intent mostly score near 100, and a false positive tells a trainee
+    they did something they did not."""
+    support = sum(positive for _, positive in labelled)
+    f1 = {}
+    for threshold in range(0, 101):
+        true_pos = sum(score >= threshold and positive for score, positive in labelled)
+        false_pos = sum(score >= threshold and not positive for score, positive in labelled)
+        f1[threshold] = 2 * true_pos / (2 * true_pos + false_pos + support - true_pos) if support else 0.0
+
+    def smoothed(threshold: int) -> float:
+        window = range(max(threshold - THRESHOLD_WINDOW, 0), min(threshold + THRESHOLD_WINDOW, 100) + 1)
+        return sum(f1[t] for t in window) / len(window)
+
+    candidates = range(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1)
+    best = max(smoothed(t) for t in candidates)
+    return max(t for t in candidates if smoothed(t) >= best - THRESHOLD_TOLERANCE)
+
+
 def choose_thresholds(model: SpeakerModel, speaker: str, dev: Sequence[LabelledMessage]) -> SpeakerModel:
-    """The model with each intent's threshold chosen on the development set: 50 (the model's even
-    odds) unless another threshold does clearly better there (mean F1 over ``THRESHOLD_WINDOW``
-    points either side higher by ``THRESHOLD_MARGIN``). With a few dozen positives per intent, F1
-    curves are nearly flat and their peaks are one message wide; chasing them moves thresholds to
-    extremes that the next wording does not bear out."""
+    """The model with each intent's threshold chosen on the development set (``strictest_threshold``)."""
     from coach.intents import IntentMatcher
 
     matcher = IntentMatcher(models={speaker: model})
     messages = [m for m in dev if m.speaker == speaker]
     scored = [matcher.match(m.text, speaker).scores for m in messages]
-    thresholds = []
-    for intent in model.intents:
-        labelled = [(s[intent], intent in m.intents) for s, m in zip(scored, messages)]
-        support = sum(positive for _, positive in labelled)
-        f1 = {}
-        for threshold in range(0, 101):
-            true_pos = sum(score >= threshold and positive for score, positive in labelled)
-            false_pos = sum(score >= threshold and not positive for score, positive in labelled)
-            f1[threshold] = 2 * true_pos / (2 * true_pos + false_pos + support - true_pos) if support else 0.0
-
-        def smoothed(threshold: int) -> float:
-            window = range(max(threshold - THRESHOLD_WINDOW, 0), min(threshold + THRESHOLD_WINDOW, 100) + 1)
-            return sum(f1[t] for t in window) / len(window)
-
-        best = max(range(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1), key=smoothed)
-        thresholds.append(best if smoothed(best) >= smoothed(50) + THRESHOLD_MARGIN else 50)
-    return model.with_thresholds(thresholds)
+    return model.with_thresholds([
+        strictest_threshold([(s[intent], intent in m.intents) for s, m in zip(scored, messages)])
+        for intent in model.intents
+    ])
 
 
 def save_models(models: dict[str, SpeakerModel], stamp: str, path: Path) -> None:
