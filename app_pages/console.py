@@ -204,7 +204,7 @@ def frozen_transcript(current: Attempt) -> st.delta_generator.DeltaGenerator:
     blocks = transcript_blocks(current)
     st.session_state.console_frozen_blocks = max(len(blocks) - 1, 0)
     with box:
-        for block in blocks[:-1]:
+        for block in filter(None, blocks[:-1]):
             st.markdown(block)
     return box
 
@@ -226,11 +226,11 @@ def chat_area(transcript_box: st.delta_generator.DeltaGenerator | None) -> None:
     if current.session.offer_pending or transcript_box is None:
         st.info("A colleague is offering you a chat. Answer the pop-up to see the transcript.")
         return
-    live = transcript_blocks(current)[st.session_state.console_frozen_blocks :]
+    live = transcript_blocks(current, st.session_state.console_frozen_blocks)
     if len(live) > 1:
         st.rerun()  # a block has filled: the full rerun adds it to the frozen ones
     with transcript_box:
-        for block in live:
+        for block in filter(None, live):
             st.markdown(block)
     announce_unseen_replies(current)
     waiting = current.session.waiting_for()
@@ -241,9 +241,18 @@ def chat_area(transcript_box: st.delta_generator.DeltaGenerator | None) -> None:
 
 
 def colleague_replies(current: Attempt, channel: str) -> list[int]:
-    """Indexes of the colleagues' answers on a private channel ("im" or "agent_room")."""
-    return [index for index, event in enumerate(current.events)
-            if isinstance(event, StaffSays) and event.channel == channel]
+    """Indexes of the colleagues' answers on a private channel ("im" or "agent_room"). Events are
+    append-only, so only new ones are looked at."""
+    found = st.session_state.console_replies
+    if found is None or found[0] is not current:
+        found = st.session_state.console_replies = (current, [0], {"im": [], "agent_room": []})
+    _, scanned, by_channel = found
+    for index in range(scanned[0], len(current.events)):
+        event = current.events[index]
+        if isinstance(event, StaffSays) and event.channel in by_channel:
+            by_channel[event.channel].append(index)
+    scanned[0] = len(current.events)
+    return by_channel[channel]
 
 
 def shown_panel() -> str:
@@ -278,7 +287,7 @@ def changes_more_than_the_chat(event: _Event) -> bool:
     return not isinstance(event, PatronSays) and not (isinstance(event, StaffSays) and event.channel == "chat")
 
 
-def transcript_blocks(current: Attempt) -> list[str]:
+def transcript_blocks(current: Attempt, first: int = 0) -> list[str]:
     """The chat as QuestionPoint shows it, in Markdown blocks (``transcript_view.blocks_of``).
     Events are append-only, so only new lines are rendered."""
     rendered = st.session_state.console_rendered
@@ -289,7 +298,7 @@ def transcript_blocks(current: Attempt) -> list[str]:
         event = current.events[index]
         present = colleagues_in_chat(current.events[:index]) if isinstance(event, Dismiss) else ()
         paragraphs.append(chat_paragraph(line_of(current.scenario, index, event, present)))
-    return transcript_view.blocks_of(paragraphs)
+    return transcript_view.blocks_of(paragraphs, first)
 
 
 def message_box(current: Attempt) -> None:

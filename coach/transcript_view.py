@@ -153,9 +153,9 @@ def _after(present: list[str], event: _Event) -> list[str]:
 TRANSCRIPT_BLOCK = 100
 
 
-def blocks_of(paragraphs: list[str]) -> list[str]:
+def blocks_of(paragraphs: list[str], first: int = 0) -> list[str]:
     """The transcript's Markdown paragraphs (one per event, "" for an event not shown) joined in
-    blocks of TRANSCRIPT_BLOCK events; a block with nothing shown is left out."""
-    blocks = ("\n\n".join(filter(None, paragraphs[start : start + TRANSCRIPT_BLOCK]))
-              for start in range(0, len(paragraphs), TRANSCRIPT_BLOCK))
-    return [block for block in blocks if block]
+    blocks of TRANSCRIPT_BLOCK events, from block number `first` on ("" for a block with nothing
+    shown)."""
+    return ["\n\n".join(filter(None, paragraphs[start : start + TRANSCRIPT_BLOCK]))
+            for start in range(first * TRANSCRIPT_BLOCK, len(paragraphs), TRANSCRIPT_BLOCK)]

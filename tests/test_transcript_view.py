@@ -32,3 +32,12 @@ def test_the_trainee_has_entered_and_left_and_a_status_change_reads_as_words() -
     status = line_of(scenario, 2, EVENT_ADAPTER.validate_python({"t": 2, "type": "status", "who": "denise", "status": "away"}))
     assert (left.text, joined.text) == ("You have left the session", "You have entered the session")
     assert status.text == "Denise Park is now Away"
+
+
+def test_transcript_blocks_hold_a_fixed_number_of_events(monkeypatch) -> None:
+    from coach import transcript_view
+
+    monkeypatch.setattr(transcript_view, "TRANSCRIPT_BLOCK", 2)
+    paragraphs = ["a", "", "", "", "c", "d", "e"]
+    assert transcript_view.blocks_of(paragraphs) == ["a", "", "c\n\nd", "e"]  # "" keeps the numbering
+    assert transcript_view.blocks_of(paragraphs, first=2) == ["c\n\nd", "e"]

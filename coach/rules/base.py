@@ -175,6 +175,7 @@ class MessageMemo:
     goodbye_message: dict[int, bool] = field(default_factory=dict)
     split_script: dict[tuple[int, int], bool] = field(default_factory=dict)
     contains_script: dict[int, bool] = field(default_factory=dict)
+    short: dict[int, bool] = field(default_factory=dict)
     # Event indices by event type, for the first `indexed` events: extended, never rebuilt, so
     # that scoring a long chat after each action does not re-read it from the start.
     by_type: dict[type, list[int]] = field(default_factory=dict)
@@ -358,6 +359,12 @@ class Context:
             known[index] = self.goodbye.matches_any(self.script_similarity(index))
         return known[index]
 
+    def _is_short(self, index: int) -> bool:
+        known = self._memo.short
+        if index not in known:
+            known[index] = len(self.events[index].text.split()) <= SHORT_MESSAGE_WORDS  # type: ignore[attr-defined]
+        return known[index]
+
     def _is_split_script(self, first: int, second: int) -> bool:
         """Two consecutive `say`s that hold a script together, though neither holds one alone."""
         known = self._memo.split_script
@@ -385,7 +392,7 @@ class Context:
             elif self.is_goodbye_message(index):
                 units.append((index,))
                 position -= 1
-            elif len(self.events[index].text.split()) <= SHORT_MESSAGE_WORDS:  # type: ignore[attr-defined]
+            elif self._is_short(index):
                 position -= 1
             else:
                 break
