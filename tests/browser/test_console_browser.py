@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from coach.transcript_view import TRANSCRIPT_BLOCK
 from tests.browser.conftest import TRAINEE
 from tests.conftest import PASSWORD
 
@@ -222,6 +223,22 @@ def test_enter_sends_shift_enter_starts_a_new_line_and_the_newest_line_stays_in_
     assert scroller.evaluate("e => e.scrollHeight > e.clientHeight + 50"), "the transcript should overflow here"
     assert scroller.evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight < 40"), "not scrolled to the newest line"
     page.screenshot_step("scrolled-to-newest")
+
+
+def test_a_chat_past_its_first_transcript_block_shows_every_line_once_and_the_newest(page: Page) -> None:
+    """Issue #10 (long chats): the transcript's full blocks are drawn apart from its live one;
+    crossing a block boundary must neither lose nor repeat a line."""
+    start(page, "Billed for a lost book", "Practice")
+    count = TRANSCRIPT_BLOCK // 2 + 5  # each message is answered: past the first block
+    for number in range(1, count + 1):
+        say(page, f"Checking record {number} of the loan history.")
+    text = transcript(page).inner_text()
+    positions = [text.find(f"record {number} of the loan history") for number in range(1, count + 1)]
+    assert all(position >= 0 for position in positions), "a line is missing"
+    assert positions == sorted(positions), "lines out of order"
+    assert all(text.count(f"record {number} of the loan") == 1 for number in range(1, count + 1)), "a line repeats"
+    expect(transcript(page).get_by_text(f"record {count} of the loan history", exact=False)).to_be_in_viewport()
+    page.screenshot_step("past-the-first-block")
 
 
 def test_a_colleagues_answer_is_announced_under_the_chat(page: Page) -> None:
