@@ -232,11 +232,13 @@ def test_a_chat_past_its_first_transcript_block_shows_every_line_once_and_the_ne
     count = TRANSCRIPT_BLOCK // 2 + 5  # each message is answered: past the first block
     for number in range(1, count + 1):
         say(page, f"Checking record {number} of the loan history.")
+    wait_for_app(page)
+    for number in range(1, count + 1):  # polled: a refresh running at that moment may show stale lines
+        line = re.compile(rf"Checking record {number} of the loan history\.")
+        expect(transcript(page).get_by_text(line)).to_have_count(1)
     text = transcript(page).inner_text()
     positions = [text.find(f"record {number} of the loan history") for number in range(1, count + 1)]
-    assert all(position >= 0 for position in positions), "a line is missing"
     assert positions == sorted(positions), "lines out of order"
-    assert all(text.count(f"record {number} of the loan") == 1 for number in range(1, count + 1)), "a line repeats"
     expect(transcript(page).get_by_text(f"record {count} of the loan history", exact=False)).to_be_in_viewport()
     page.screenshot_step("past-the-first-block")
 
