@@ -241,18 +241,11 @@ def chat_area(transcript_box: st.delta_generator.DeltaGenerator | None) -> None:
 
 
 def colleague_replies(current: Attempt, channel: str) -> list[int]:
-    """Indexes of the colleagues' answers on a private channel ("im" or "agent_room"). Events are
-    append-only, so only new ones are looked at."""
+    """Indexes of the colleagues' answers on a private channel ("im" or "agent_room")."""
     found = st.session_state.console_replies
     if found is None or found[0] is not current:
-        found = st.session_state.console_replies = (current, [0], {"im": [], "agent_room": []})
-    _, scanned, by_channel = found
-    for index in range(scanned[0], len(current.events)):
-        event = current.events[index]
-        if isinstance(event, StaffSays) and event.channel in by_channel:
-            by_channel[event.channel].append(index)
-    scanned[0] = len(current.events)
-    return by_channel[channel]
+        found = st.session_state.console_replies = (current, transcript_view.PrivateReplies())
+    return found[1].of(current.events, channel)
 
 
 def shown_panel() -> str:

@@ -30,7 +30,7 @@ STATE_DEFAULTS: dict[str, object] = {
     "console_transfer_open": False,  # the Transfer pop-up is open
     "console_show_scorecard": None,  # Finish was pressed: the finished attempt's id, to show its scorecard
     "console_frozen_blocks": 0,  # transcript blocks drawn by the last full rerun, outside the chat area
-    "console_replies": None,  # (attempt, [events looked at], colleagues' answers by private channel)
+    "console_replies": None,  # (attempt, coach.transcript_view.PrivateReplies of it)
     "console_rendered": None,  # (attempt, Markdown of each event so far): the transcript, rendered once a line
     "console_notices": [],  # refusals and practice hints to show after the last action
     "console_replies_seen": {},  # channel ("im", "agent_room") -> colleagues' answers on it the trainee has seen

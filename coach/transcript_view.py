@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from coach.events import (
@@ -159,3 +159,20 @@ def blocks_of(paragraphs: list[str], first: int = 0) -> list[str]:
     shown)."""
     return ["\n\n".join(filter(None, paragraphs[start : start + TRANSCRIPT_BLOCK]))
             for start in range(first * TRANSCRIPT_BLOCK, len(paragraphs), TRANSCRIPT_BLOCK)]
+
+
+@dataclass
+class PrivateReplies:
+    """Indexes of colleagues' answers by private channel ("im", "agent_room"), kept up to date as
+    a chat grows: events are append-only, so only new ones are looked at."""
+
+    by_channel: dict[str, list[int]] = field(default_factory=lambda: {"im": [], "agent_room": []})
+    looked_at: int = 0
+
+    def of(self, events: Sequence[_Event], channel: str) -> list[int]:
+        for index in range(self.looked_at, len(events)):
+            event = events[index]
+            if isinstance(event, StaffSays) and event.channel in self.by_channel:
+                self.by_channel[event.channel].append(index)
+        self.looked_at = len(events)
+        return self.by_channel[channel]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,17 @@ def run_page_directly(page: str, user_id: int | None):
         app.session_state[key] = value
     app.session_state["auth_user_id"] = user_id
     return app.run()
+
+
+@contextmanager
+def app_server(database: str, log: Path) -> Iterator[tuple[object, int]]:
+    """The app served on loopback against `database`, at real time: (server process, port)."""
+    from bench.streamlit_protocol import start_server
+
+    env = {**os.environ, "COACH_DATABASE_URL": database, "COACH_TIME_SCALE": "1"}
+    server, port = start_server(ROOT / "app.py", env, log=log)
+    try:
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -6,10 +6,10 @@ import os
 import signal
 from pathlib import Path
 
-from bench.streamlit_protocol import Client, run, start_server
+from bench.streamlit_protocol import Client, run
 from coach.storage import Role
 from coach.storage.sql import open_store
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, app_server
 
 MESSAGES = [f"Message {number}: let me look that up in the catalog for you." for number in range(5)]
 GOODBYE = "Thanks for chatting with us, come back any time!"
@@ -45,24 +45,18 @@ def test_acknowledged_events_survive_sigkill_and_the_attempt_goes_on(tmp_path: P
     database = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
     store = open_store(database)
     trainee = store.create_user("terry", "Terry", Role.TRAINEE, PASSWORD)
-    env = {**os.environ, "COACH_DATABASE_URL": database, "COACH_TIME_SCALE": "1"}
-
-    server, port = start_server(ROOT / "app.py", env, log=tmp_path / "server.log")
-    try:
-        attempt_id = run(first_half(port))
-    finally:
-        os.kill(server.pid, signal.SIGKILL)
-        server.wait()
+    with app_server(database, tmp_path / "server.log") as (server, port):
+        try:
+            attempt_id = run(first_half(port))
+        finally:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
     stored = store.load_attempt(trainee, attempt_id)
     assert [event.text for event in stored.events if event.type == "say"] == MESSAGES
     assert stored.summary.finished_at is None
 
-    server, port = start_server(ROOT / "app.py", env, log=tmp_path / "server.log")
-    try:
+    with app_server(database, tmp_path / "server.log") as (_, port):
         shown = run(second_half(port, attempt_id))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert "Message 4" in shown, "the console reopened the chat where it was"
     stored = store.load_attempt(trainee, attempt_id)
     assert [event.text for event in stored.events if event.type == "say"] == [*MESSAGES, GOODBYE]

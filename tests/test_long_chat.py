@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from bench.streamlit_protocol import Client, run, start_server
+from bench.streamlit_protocol import Client, run
 from coach.storage import Role
 from coach.storage.sql import open_store
 from coach.transcript_view import TRANSCRIPT_BLOCK
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, app_server
 
 
 async def long_chat(port: int, store, trainee) -> tuple[list[str], list[str]]:
@@ -41,13 +40,8 @@ def test_a_message_in_a_long_chat_resends_only_the_last_block(tmp_path: Path) ->
     database = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
     store = open_store(database)
     trainee = store.create_user("lee", "Lee", Role.TRAINEE, PASSWORD)
-    env = {**os.environ, "COACH_DATABASE_URL": database, "COACH_TIME_SCALE": "1"}
-    server, port = start_server(ROOT / "app.py", env, log=tmp_path / "server.log")
-    try:
+    with app_server(database, tmp_path / "server.log") as (_, port):
         resent, reloaded = run(long_chat(port, store, trainee))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert any("The newest message" in text for text in resent)
     assert not any("Message 0" in text for text in resent), "the first block was sent again"
     page = "\n".join(reloaded)

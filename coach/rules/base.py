@@ -187,6 +187,17 @@ class MessageMemo:
         self.indexed = max(self.indexed, len(events))
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remembered(table: dict[K, V], key: K, work_out: Callable[[], V]) -> V:
+    """What `table` holds for `key`, worked out once."""
+    if key not in table:
+        table[key] = work_out()
+    return table[key]
+
+
 class Context:
     """One transcript read against its scenario; every fact is computed at most once."""
 
@@ -269,9 +280,8 @@ class Context:
 
     def script_similarity(self, index: int) -> dict[str, float]:
         """Similarity 0-100 of the `say` at an index to each library's Goodbye script."""
-        if index not in self._memo.script_similarity:
-            self._memo.script_similarity[index] = self.goodbye.similarity(self.events[index].text)  # type: ignore[attr-defined]
-        return self._memo.script_similarity[index]
+        return _remembered(self._memo.script_similarity, index,
+                           lambda: self.goodbye.similarity(self.events[index].text))  # type: ignore[attr-defined]
 
     # -- shared facts (SPEC §5) -----------------------------------------------------
 
@@ -335,10 +345,8 @@ class Context:
 
     def is_goodbye_message(self, index: int) -> bool:
         """A `say` that matches a library's Goodbye script or has intent thank_and_invite."""
-        known = self._memo.goodbye_message
-        if index not in known:
-            known[index] = "thank_and_invite" in self.intents(index) or self._contains_script(index)
-        return known[index]
+        return _remembered(self._memo.goodbye_message, index,
+                           lambda: "thank_and_invite" in self.intents(index) or self._contains_script(index))
 
     def only_a_greeting(self, index: int) -> bool:
         """A `say` that greets and does nothing else: every sentence of it is a greeting
@@ -354,24 +362,18 @@ class Context:
 
     def _contains_script(self, index: int) -> bool:
         """A `say` that holds a library's Goodbye script."""
-        known = self._memo.contains_script
-        if index not in known:
-            known[index] = self.goodbye.matches_any(self.script_similarity(index))
-        return known[index]
+        return _remembered(self._memo.contains_script, index,
+                           lambda: self.goodbye.matches_any(self.script_similarity(index)))
 
     def _is_short(self, index: int) -> bool:
-        known = self._memo.short
-        if index not in known:
-            known[index] = len(self.events[index].text.split()) <= SHORT_MESSAGE_WORDS  # type: ignore[attr-defined]
-        return known[index]
+        return _remembered(self._memo.short, index,
+                           lambda: len(self.events[index].text.split()) <= SHORT_MESSAGE_WORDS)  # type: ignore[attr-defined]
 
     def _is_split_script(self, first: int, second: int) -> bool:
         """Two consecutive `say`s that hold a script together, though neither holds one alone."""
-        known = self._memo.split_script
-        if (first, second) not in known:
-            known[first, second] = not (self._contains_script(first) or self._contains_script(second)) and (
-                self.goodbye.matches_any(self.goodbye.similarity(self.text_of((first, second)))))
-        return known[first, second]
+        return _remembered(self._memo.split_script, (first, second), lambda: not (
+            self._contains_script(first) or self._contains_script(second)
+        ) and self.goodbye.matches_any(self.goodbye.similarity(self.text_of((first, second)))))
 
     @cached_property
     def closing_goodbyes(self) -> tuple[tuple[int, ...], ...]:
