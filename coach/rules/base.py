@@ -176,6 +176,11 @@ class MessageMemo:
     split_script: dict[tuple[int, int], bool] = field(default_factory=dict)
     contains_script: dict[int, bool] = field(default_factory=dict)
     short: dict[int, bool] = field(default_factory=dict)
+    # The goodbye messages among the `say`s at indices below `goodbyes_scanned`, in order.
+    goodbyes: list[int] = field(default_factory=list)
+    goodbyes_scanned: int = 0
+    # Event index of a `say` -> the closing goodbye of the chat as it stood after that `say`.
+    closing_units: dict[int, tuple[tuple[int, ...], ...]] = field(default_factory=dict)
     # Event indices by event type, for the first `indexed` events: extended, never rebuilt, so
     # that scoring a long chat after each action does not re-read it from the start.
     by_type: dict[type, list[int]] = field(default_factory=dict)
@@ -348,6 +353,17 @@ class Context:
         return _remembered(self._memo.goodbye_message, index,
                            lambda: "thank_and_invite" in self.intents(index) or self._contains_script(index))
 
+    @cached_property
+    def goodbye_messages(self) -> list[int]:
+        """Indices of the `say`s that are goodbye messages, in order. Only the messages the memo has
+        not yet seen are judged, so a long chat costs what a short one does."""
+        memo = self._memo
+        for index in self.indices(Say, start=memo.goodbyes_scanned):
+            if self.is_goodbye_message(index):
+                memo.goodbyes.append(index)
+        memo.goodbyes_scanned = max(memo.goodbyes_scanned, len(self.events))
+        return memo.goodbyes[: bisect_left(memo.goodbyes, len(self.events))]
+
     def only_a_greeting(self, index: int) -> bool:
         """A `say` that greets and does nothing else: every sentence of it is a greeting
         ("Hi Pat! I'm Sam."), unlike "Hello! What is your question?"."""
@@ -381,24 +397,33 @@ class Context:
         goodbye message (or script split over two consecutive `say`s) until a message that is neither a
         goodbye nor short. Empty when the trainee's last long message is no goodbye."""
         says = self.indices(Say)
-        units: list[tuple[int, ...]] = []
-        position = len(says) - 1
-        while position >= 0:
+        if not says:
+            return ()
+        # Read back from the end, that walk is the closing goodbye of the chat ending at each `say`,
+        # worked out from the one ending one or two `say`s earlier; the memo keeps each, so a chat of
+        # many short messages is not re-walked after every action.
+        known = self._memo.closing_units
+        first_unknown = len(says)
+        while first_unknown > 0 and says[first_unknown - 1] not in known:
+            first_unknown -= 1
+        for position in range(first_unknown, len(says)):
             index = says[position]
+
+            def through(back: int) -> tuple[tuple[int, ...], ...]:
+                return known[says[position - back]] if position >= back else ()
+
             if self._contains_script(index):
-                units.append((index,))
-                position -= 1
+                units = (*through(1), (index,))
             elif position >= 1 and self._is_split_script(says[position - 1], index):
-                units.append((says[position - 1], index))
-                position -= 2
+                units = (*through(2), (says[position - 1], index))
             elif self.is_goodbye_message(index):
-                units.append((index,))
-                position -= 1
+                units = (*through(1), (index,))
             elif self._is_short(index):
-                position -= 1
+                units = through(1)
             else:
-                break
-        return tuple(reversed(units))
+                units = ()
+            known[index] = units
+        return known[says[-1]]
 
     @cached_property
     def closing_goodbye(self) -> int | None:

@@ -27,6 +27,8 @@ Passes:
     patron's name.
 """
 
+from bisect import bisect_right
+
 from coach.events import End, Say
 from coach.rules.base import Context, Rule, Severity, Verdict, quote_excerpt
 from coach.seeds import CONCLUDING_TIP
@@ -43,9 +45,9 @@ def _no_closing_goodbye(ctx: Context, wanted: str) -> Verdict:
     closed, so that practice hints do not nag about a goodbye in the middle of a chat."""
     says = ctx.indices(Say)
     closing = _closing(ctx)
-    earlier = [index for index in says if ctx.is_goodbye_message(index)]
+    earlier = ctx.goodbye_messages
     if earlier:
-        later = [index for index in says if index > earlier[-1]]
+        later = says[bisect_right(says, earlier[-1]) :]
         return Verdict.failed(
             f"You said goodbye ({quote_excerpt(ctx.events[earlier[-1]].text)}) but kept writing afterwards, so it "  # type: ignore[attr-defined]
             f"was not your closing message. End the chat with {wanted}.",
