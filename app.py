@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.ui import app_store, current_user, init_state, log_out
+from app_pages.ui import app_store, current_session, init_state, log_out, set_login_cookie
 from coach.storage import Role
 
 st.set_page_config(page_title="Chat Reference Coach", page_icon=":material/forum:", layout="wide")
@@ -30,15 +30,19 @@ def pages_for(role: Role) -> list:
 
 if not st.session_state.auth_has_users:
     st.session_state.auth_has_users = app_store().count_users() > 0
-user = current_user()
+session = current_session(acted=True)  # a full run is the user doing something; the chat's refresh is not
+user = None if session is None else session.user
 if not st.session_state.auth_has_users:
     pages = [st.Page("app_pages/first_account.py", title="First account", icon=":material/key:", default=True)]
 elif user is None:
     pages = [st.Page("app_pages/login.py", title="Log in", icon=":material/key:", default=True)]
 else:
     pages = pages_for(user.role)
+    set_login_cookie(session)
     with st.sidebar:
         st.caption(f"{user.display_name} · {user.role.value}")
         st.button("Log out", on_click=log_out, key="auth_log_out")
+        st.button("Log out everywhere", on_click=log_out, kwargs={"everywhere": True}, key="auth_log_out_everywhere",
+                  help="End this login on every browser and device, not only here.")
 
 st.navigation(pages).run()

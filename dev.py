@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
     python = ensure_environment()
     command, rest = argv[0], argv[1:]
     if command == "app":
-        return subprocess.call([str(python), "-m", "streamlit", "run", str(ROOT / "app.py"), *rest], cwd=ROOT)
+        return subprocess.call([str(python), "-m", "streamlit", "run", str(ROOT / "server.py"), *rest], cwd=ROOT)
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
 
 

@@ -46,6 +46,8 @@ NOTICE_PLACES = {"im": "side", "agent_room": "side", "view_info": "side", "set_e
 def do(kind: str, **fields) -> bool:
     """Do a trainee action; show why the console refused it, or the practice hints it earned."""
     place = NOTICE_PLACES.get(kind, "chat")
+    if current_user(acted=True) is None:
+        return False  # logged out elsewhere, reset or disabled: the page goes to the login
     try:
         hints = attempt().act(kind, **fields)
     except ActionRefused as refusal:
@@ -164,9 +166,12 @@ def save_code() -> None:
 
 
 def finish() -> None:
+    user = current_user(acted=True)
+    if user is None:
+        return
     current = attempt()
     card = current.finish()
-    app_store().finish_attempt(current_user(), current.attempt_id, card, RULESET_VERSION)
+    app_store().finish_attempt(user, current.attempt_id, card, RULESET_VERSION)
     st.session_state.console_attempt = None
     st.session_state.console_transfer_open = False
     st.session_state.console_show_scorecard = current.attempt_id
@@ -214,8 +219,8 @@ def chat_area(transcript_box: st.delta_generator.DeltaGenerator | None) -> None:
     """The transcript's last block, message box and notices: refreshed alone as the world answers
     and as the trainee writes, so a message does not redraw the whole console."""
     current = attempt()
-    if current is None:
-        st.rerun()
+    if current is None or current_user() is None:
+        st.rerun()  # finished, or the login ended (elsewhere, by a reset, disabled, idle): the whole page
     try:
         ticked = current.tick()
     except (Conflict, NotFound):
@@ -373,8 +378,8 @@ def agent_room_panel(current: Attempt) -> None:
 @st.fragment
 def wrap_up() -> None:
     """Resolution code, Librarian NOTES and Finish; saving redraws only this part."""
-    if st.session_state.console_show_scorecard:
-        st.rerun()  # Finish was pressed: the page moves to the scorecard
+    if st.session_state.console_show_scorecard or attempt() is None:
+        st.rerun()  # Finish was pressed (the page moves to the scorecard), or the login ended
     st.subheader("Wrap-up")
     st.selectbox("Resolution code", list(RESOLUTION_LABELS), format_func=RESOLUTION_LABELS.get, index=None,
                  key="console_code", placeholder="Choose a code")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.ui import app_store
+from app_pages.ui import app_store, log_in
 from coach.storage import AccountError
 
 st.title("Welcome to Chat Reference Coach")
@@ -27,5 +27,5 @@ if submitted:
             st.error(str(problem))
         else:
             st.session_state.auth_has_users = True
-            st.session_state.auth_user_id = user.id
+            log_in(user)
             st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.ui import app_store
+from app_pages.ui import app_store, log_in
 from coach.storage import TooManyAttempts
 
 st.title("Chat Reference Coach")
@@ -22,5 +22,5 @@ if submitted:
         if user is None:
             st.error("Wrong username or password.")
         else:
-            st.session_state.auth_user_id = user.id
+            log_in(user)
             st.rerun()

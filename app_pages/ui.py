@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
 import streamlit as st
+from streamlit import config
 
 from coach.attempt import Attempt, Mode
 from coach.catalogue import CheckedText, NotPublishable, check_text, import_shipped, publish
@@ -16,14 +18,15 @@ from coach.problems import BadInput
 from coach.rules import Outcome
 from coach.scenario import LoadedScenario
 from coach.scoring import Scorecard
-from coach.storage import AttemptSummary, Role, ScenarioVersion, Store, StoredAttempt, User
-from coach.storage.config import default_database_url
+from coach.storage import AttemptSummary, LoginSession, Role, ScenarioVersion, Store, StoredAttempt, User
+from coach.storage.config import default_database_url, session_policy
 from coach.storage.sql import open_store
 from coach.transcript_view import Line, LineKind
 
 # Every session_state key the app uses, with its starting value; prefixed by page.
 STATE_DEFAULTS: dict[str, object] = {
-    "auth_user_id": None,  # the logged-in user's id
+    "auth_session_id": None,  # the login's server-side session (coach.storage.LoginSession.id)
+    "auth_cookie_ticket": None,  # a new login's one-time ticket, which the browser trades for its cookie
     "auth_has_users": False,  # once an account exists, the first-account form is gone for good
     "console_attempt": None,  # coach.attempt.Attempt being played
     "console_clock": None,  # a clock to use instead of the real one (tests)
@@ -94,16 +97,59 @@ def app_store() -> Store:
     return open_app_store(database_url())
 
 
-def current_user() -> User | None:
-    """The logged-in user, read afresh so that a disabled account or a new role applies at once."""
-    user_id = st.session_state.auth_user_id
-    if user_id is None:
-        return None
-    user = app_store().get_user(user_id)
-    if user is None or user.disabled:
-        st.session_state.auth_user_id = None
-        return None
-    return user
+SESSION_COOKIE = "coach_session"
+SESSION_ROUTE = "coach/session"  # where the browser trades a login's ticket for its cookie (server.py)
+
+
+def session_route_path() -> str:
+    base = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/{SESSION_ROUTE}" if base else f"/{SESSION_ROUTE}"
+
+
+def current_session(acted: bool = False) -> LoginSession | None:
+    """The login of this browser tab: its own, else the one the browser's session cookie names (a
+    reload, a second tab). Read afresh every time, so that logging out elsewhere, a password reset,
+    a disabled account or a new role applies at the next action. `acted`: the user did something,
+    which restarts the idle time."""
+    store, policy = app_store(), session_policy()
+    session_id = st.session_state.auth_session_id
+    if session_id is None:
+        token = st.context.cookies.get(SESSION_COOKIE)
+        session = store.session_for_cookie(token, policy) if isinstance(token, str) and token else None
+        if session is not None:
+            st.session_state.auth_session_id = session.id
+        return session
+    session = store.check_session(session_id, policy, acted)
+    if session is None:
+        forget_login()
+    return session
+
+
+def current_user(acted: bool = False) -> User | None:
+    session = current_session(acted)
+    return None if session is None else session.user
+
+
+def set_login_cookie(session: LoginSession) -> None:
+    """Until the browser holds this login's cookie, a script that trades the ticket for it. The
+    token itself never reaches the page: the server sets it HttpOnly in the answer."""
+    ticket = st.session_state.auth_cookie_ticket
+    if session.cookie_set or not ticket:
+        st.session_state.auth_cookie_ticket = None
+        return
+    st.html(
+        f"<script>fetch({json.dumps(session_route_path())}, {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {json.dumps(ticket)}}})}})"
+        "</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def log_in(user: User) -> None:
+    """A new server-side session for this tab; the browser gets its cookie on the next run."""
+    session, ticket = app_store().start_session(user)
+    st.session_state.auth_session_id = session.id
+    st.session_state.auth_cookie_ticket = ticket
 
 
 def require_role(*roles: Role) -> User:
@@ -115,9 +161,22 @@ def require_role(*roles: Role) -> User:
     return user
 
 
-def log_out() -> None:
-    st.session_state.auth_user_id = None
+def forget_login() -> None:
+    st.session_state.auth_session_id = None
+    st.session_state.auth_cookie_ticket = None
     st.session_state.console_attempt = None
+
+
+def log_out(everywhere: bool = False) -> None:
+    """End this login (every tab that shares it); `everywhere`: every login of the user."""
+    session_id = st.session_state.auth_session_id
+    if session_id is not None:
+        session = app_store().check_session(session_id, session_policy(), acted=False)
+        if everywhere and session is not None:
+            app_store().end_user_sessions(session.user)
+        else:
+            app_store().end_session(session_id)
+    forget_login()
     st.query_params.clear()
 
 

@@ -192,7 +192,7 @@ def main() -> None:
         env = {**os.environ, "COACH_TIME_SCALE": "1", "COACH_DATABASE_URL": database}
         empty_script = Path(folder) / "empty_page.py"
         empty_script.write_text(EMPTY_PAGE)
-        app, app_port = start_server(ROOT / "app.py", env)
+        app, app_port = start_server(ROOT / "server.py", env)
         empty, empty_port = start_server(empty_script, env)
         burst: dict[tuple[str, int], float] = {}
         realistic: dict[tuple[str, int], float] = {}

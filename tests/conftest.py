@@ -47,7 +47,12 @@ def shared_examples() -> Path:
     return folder
 
 
-def run_page_directly(page: str, user_id: int | None):
+def sign_in(app, store, user) -> None:
+    """The AppTest session logged in as `user`, as the login page leaves it (a server-side session)."""
+    app.session_state["auth_session_id"] = store.start_session(user)[0].id
+
+
+def run_page_directly(page: str, store, user):
     """One page script run by itself, bypassing app.py's menu, as a URL might reach it; the session
     state starts as app.py would leave it."""
     from streamlit.testing.v1 import AppTest
@@ -57,7 +62,8 @@ def run_page_directly(page: str, user_id: int | None):
     app = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=30)
     for key, value in STATE_DEFAULTS.items():
         app.session_state[key] = value
-    app.session_state["auth_user_id"] = user_id
+    if user is not None:
+        sign_in(app, store, user)
     return app.run()
 
 
@@ -67,7 +73,7 @@ def app_server(database: str, log: Path) -> Iterator[tuple[object, int]]:
     from bench.streamlit_protocol import start_server
 
     env = {**os.environ, "COACH_DATABASE_URL": database, "COACH_TIME_SCALE": "1"}
-    server, port = start_server(ROOT / "app.py", env, log=log)
+    server, port = start_server(ROOT / "server.py", env, log=log)
     try:
         yield server, port
     finally:

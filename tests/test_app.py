@@ -7,8 +7,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT, run_page_directly
+from coach.storage import Role, SessionPolicy
+from tests.conftest import PASSWORD, ROOT, run_page_directly, sign_in
 
 PAGES = {
     "app_pages/console.py": "Practice a chat",
@@ -42,7 +42,7 @@ def titles(app: AppTest) -> str:
 def logged_in(store, role: Role) -> AppTest:
     user = store.create_user(f"{role.value}1", role.value.title(), role, PASSWORD)
     app = new_app()
-    app.session_state["auth_user_id"] = user.id
+    sign_in(app, store, user)
     return app.run()
 
 
@@ -98,8 +98,40 @@ def test_failed_logins_are_rate_limited_and_logged(store, caplog) -> None:
 
 def test_log_out(store) -> None:
     app = logged_in(store, Role.TRAINEE)
+    session_id = app.session_state["auth_session_id"]
     app.button(key="auth_log_out").click().run()
     assert titles(app) == "Chat Reference Coach"
+    assert store.check_session(session_id, SessionPolicy(), acted=False) is None, "the login ended on the server"
+
+
+def test_a_login_starts_a_server_session_and_hands_the_browser_a_ticket_not_the_token(store) -> None:
+    store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
+    app = login(new_app().run(), "alex", PASSWORD)
+    session = store.check_session(app.session_state["auth_session_id"], SessionPolicy(), acted=False)
+    assert session is not None and session.user.username == "alex" and not session.cookie_set
+    ticket = app.session_state["auth_cookie_ticket"]
+    token = store.bind_session(ticket)  # what the page's script does, through server.py
+    assert token is not None
+    app.run()
+    assert app.session_state["auth_cookie_ticket"] is None, "once the cookie is set, the ticket is dropped"
+
+
+def test_log_out_everywhere_ends_every_login_of_the_user_only(store) -> None:
+    app = logged_in(store, Role.TRAINEE)
+    user = store.find_user("trainee1")
+    other_tab_elsewhere, _ = store.start_session(user)
+    someone_else, _ = store.start_session(store.create_user("bo.chen", "Bo Chen", Role.TRAINEE, PASSWORD))
+    app.button(key="auth_log_out_everywhere").click().run()
+    assert titles(app) == "Chat Reference Coach"
+    assert store.check_session(other_tab_elsewhere.id, SessionPolicy(), acted=False) is None
+    assert store.check_session(someone_else.id, SessionPolicy(), acted=False) is not None
+
+
+def test_a_password_reset_sends_an_open_session_to_the_login_page(store) -> None:
+    app = logged_in(store, Role.TRAINEE)
+    store.set_password("trainee1", "a brand new secret phrase")
+    app.run()
+    assert titles(app) == "Chat Reference Coach" and not app.error and not app.exception
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
@@ -121,14 +153,14 @@ def test_the_menu_lists_only_the_roles_pages(store, role: Role) -> None:
 def test_pages_check_the_role_themselves(store, role: Role) -> None:
     """Run the coordinator-only page directly, bypassing the menu, as a URL might."""
     user = store.create_user("someone", "Someone", role, PASSWORD)
-    page = run_page_directly("accounts.py", user.id)
+    page = run_page_directly("accounts.py", store, user)
     assert [e.value for e in page.error] == ["This page is not available to you."]
     assert not page.dataframe
 
 
 def test_nobody_logged_in_cannot_run_a_page(store) -> None:
     store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
-    page = run_page_directly("attempts.py", None)
+    page = run_page_directly("attempts.py", store, None)
     assert [e.value for e in page.error] == ["This page is not available to you."]
 
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.ui import escape_markdown
 from coach.attempt import ManualClock
 from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, sign_in
 
 TRANSFER_SCENARIO = "lost-book-charge-maplewood"
 RECEIVER_SCENARIO = "receiver-gardening-books"
@@ -23,7 +23,7 @@ class Console:
         self.clock = ManualClock()
         self.app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         self.app.session_state["console_clock"] = self.clock
-        self.app.session_state["auth_user_id"] = self.user.id
+        sign_in(self.app, self.store, self.user)
         self.app.run()
         self.check()
 
@@ -298,7 +298,7 @@ def test_replay_steps_through_the_chat_with_verdicts_pinned(console: Console, st
     attempt_id = console.app.query_params["attempt"]
     coordinator = store.create_user("maria", "Maria", Role.COORDINATOR, PASSWORD)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    app.session_state["auth_user_id"] = coordinator.id
+    sign_in(app, store, coordinator)
     app.run()
     app.switch_page("app_pages/replay.py")
     app.query_params["attempt"] = attempt_id

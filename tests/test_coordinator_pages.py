@@ -9,7 +9,7 @@ from coach.library import ScenarioLibrary
 from coach.scoring import RULESET_VERSION, matcher_for, score
 from coach.simulator import play_walkthrough
 from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT, run_page_directly
+from tests.conftest import PASSWORD, ROOT, run_page_directly, sign_in
 
 PLAYS = [  # (trainee, cohort, scenario, walkthrough)
     ("ana", "fall", "lost-book-charge-maplewood", "ideal"),
@@ -34,7 +34,7 @@ def played(store):
         store.finish_attempt(user, attempt_id, score(loaded.scenario, events, username), RULESET_VERSION)
     coordinator = store.create_user("maria", "Maria", Role.COORDINATOR, PASSWORD)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.session_state["auth_user_id"] = coordinator.id
+    sign_in(app, store, coordinator)
     return app.run()
 
 
@@ -171,6 +171,6 @@ def test_excel_is_offered_only_for_files_quick_to_make(played: AppTest, monkeypa
 def test_only_coordinators_get_the_exports(store, role: Role) -> None:
     """The dashboard run directly, bypassing the menu, as a URL might."""
     user = store.create_user("someone", "Someone", role, PASSWORD)
-    page = run_page_directly("dashboard.py", user.id)
+    page = run_page_directly("dashboard.py", store, user)
     assert [e.value for e in page.error] == ["This page is not available to you."]
     assert download_labels(page) == []

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from coach.catalogue import EditorBase, save_draft
 from coach.storage import Role
-from tests.conftest import PASSWORD, ROOT, run_page_directly
+from tests.conftest import PASSWORD, ROOT, run_page_directly, sign_in
 
 TEMPLATE = (ROOT / "coach" / "scenario_template.yaml").read_text(encoding="utf-8")
 NEW_ID, NEW_TITLE = "hold-in-transit", "Robin's hold is stuck in transit"
@@ -20,7 +20,7 @@ SHIPPED = "lost-book-charge-maplewood"
 def logged_in(store, username: str, role: Role) -> AppTest:
     user = store.find_user(username) or store.create_user(username, username.title(), role, PASSWORD)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.session_state["auth_user_id"] = user.id
+    sign_in(app, store, user)
     return app.run()
 
 
@@ -273,7 +273,7 @@ def test_the_text_survives_a_visit_to_another_page(store) -> None:
 @pytest.mark.parametrize("page", ["workbench.py", "scenarios.py"])
 def test_trainees_cannot_use_the_trainer_pages(store, page: str) -> None:
     trainee = store.create_user("terry", "Terry", Role.TRAINEE, PASSWORD)
-    app = run_page_directly(page, trainee.id)
+    app = run_page_directly(page, store, trainee)
     assert [error.value for error in app.error] == ["This page is not available to you."]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -132,6 +132,27 @@ class AccountError(Exception):
     """A username taken, a role unknown, a password too short...: the message says which."""
 
 
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    """How long a login lasts: `idle` without a user action (the chat's own refresh is none), and at
+    most `absolute` from the login, whatever the user does."""
+
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSession:
+    """One login, kept on the server. `id` names it to the server only; the browser holds a
+    different random token (its cookie), of which the store keeps only a hash."""
+
+    id: str
+    user: User
+    started_at: datetime
+    last_action_at: datetime
+    cookie_set: bool  # the browser has traded its ticket for the cookie
+
+
 class TooManyAttempts(Exception):
     """Too many failed logins for this username recently; try again later."""
 
@@ -164,7 +185,34 @@ class Store(Protocol):
 
     def set_password(self, username: str, password: str) -> User: ...
 
-    def set_disabled(self, username: str, disabled: bool) -> User: ...
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        """Disabling (like `set_password`) ends every session of the user."""
+        ...
+
+    # -- login sessions -------------------------------------------------------------
+    def start_session(self, user: User) -> tuple[LoginSession, str]:
+        """A new session, and a one-time ticket (valid for a minute) that the browser trades for its
+        session cookie with `bind_session`."""
+        ...
+
+    def bind_session(self, ticket: str) -> str | None:
+        """Redeem a ticket once: the cookie token of its session (None: unknown, used or expired)."""
+        ...
+
+    def session_for_cookie(self, token: str, policy: SessionPolicy) -> LoginSession | None:
+        """The live session a browser's cookie names, or None."""
+        ...
+
+    def check_session(self, session_id: str, policy: SessionPolicy, acted: bool) -> LoginSession | None:
+        """The session if it is still live (not ended, idle or expired; its user enabled), else None.
+        `acted`: the user did something, which restarts the idle time."""
+        ...
+
+    def end_session(self, session_id: str, reason: str = "logged out") -> None: ...
+
+    def end_user_sessions(self, user: User, reason: str = "logged out everywhere") -> int:
+        """End every live session of the user; how many there were."""
+        ...
 
     # -- scenarios ------------------------------------------------------------------
     def save_scenario_version(self, loaded: LoadedScenario, text: str) -> ScenarioVersion:

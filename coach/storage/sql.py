@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 import threading
@@ -61,6 +62,7 @@ from coach.storage import (
     AccountError,
     AttemptSummary,
     Conflict,
+    LoginSession,
     NotFound,
     Publication,
     Role,
@@ -68,6 +70,7 @@ from coach.storage import (
     ScenarioEntry,
     ScenarioHistory,
     ScenarioVersion,
+    SessionPolicy,
     StoredAttempt,
     TooManyAttempts,
     User,
@@ -79,6 +82,8 @@ AUTH_LOG = logging.getLogger("coach.auth")
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+TICKET_LIFETIME = timedelta(minutes=1)  # from login to the browser trading the ticket for its cookie
+SESSION_TOUCH_EVERY = timedelta(minutes=1)  # how precise the idle timeout is
 USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
 MODES = ("practice", "assessment")
 # Login attempts keep what was typed (for the audit trail), cut to the column sizes.
@@ -132,6 +137,23 @@ login_attempts = Table(
     Column("success", Boolean, nullable=False),
     Column("source", String(SOURCE_LENGTH), nullable=False),
     Index("login_attempts_by_username", "username", "at"),  # the rate limit's query
+)
+
+# One row per login (schema version 4). The browser's cookie token and the one-time ticket that
+# sets it are kept as SHA-256 hashes only: a copy of the database lets no one in.
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("cookie_hash", String(64), unique=True),
+    Column("ticket_hash", String(64), unique=True),
+    Column("ticket_expires_at", UtcDateTime),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_action_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("end_reason", String(40)),
+    Index("login_sessions_by_user", "user_id", "ended_at"),
 )
 
 scenario_versions = Table(
@@ -286,9 +308,29 @@ def _add_scenario_catalogue(conn: Connection) -> None:
     ).create(conn)
 
 
+def _add_login_sessions(conn: Connection) -> None:
+    """Version 3 to 4: logins kept on the server, so that a reload or a second tab stays logged in."""
+    then = MetaData()
+    Table("users", then, Column("id", Integer, primary_key=True))
+    Table(
+        "login_sessions", then,
+        Column("id", String(32), primary_key=True),
+        Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("cookie_hash", String(64), unique=True),
+        Column("ticket_hash", String(64), unique=True),
+        Column("ticket_expires_at", UtcDateTime),
+        Column("started_at", UtcDateTime, nullable=False),
+        Column("last_action_at", UtcDateTime, nullable=False),
+        Column("ended_at", UtcDateTime),
+        Column("end_reason", String(40)),
+        Index("login_sessions_by_user", "user_id", "ended_at"),
+    ).create(conn)
+
+
 UPGRADES: tuple[Callable[[Connection], None], ...] = (  # UPGRADES[n - 1] takes version n to n + 1
     _add_report_indexes,
     _add_scenario_catalogue,
+    _add_login_sessions,
 )
 
 
@@ -363,6 +405,10 @@ def _current_publications() -> Any:
 def _version_of(row: Row[Any]) -> ScenarioVersion:
     """A ScenarioVersion from a row of _VERSIONS, whatever other columns the row has."""
     return ScenarioVersion(**{name: row._mapping[name] for name in ScenarioVersion.__slots__})
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _now() -> datetime:
@@ -540,20 +586,109 @@ class SqlStore:
 
     def set_password(self, username: str, password: str) -> User:
         check_password(password)
-        return self._update_user(username, password_hash=hash_password(password))
+        return self._update_user(username, ending_sessions="password reset", password_hash=hash_password(password))
 
     def set_disabled(self, username: str, disabled: bool) -> User:
-        return self._update_user(username, disabled=disabled)
+        return self._update_user(username, ending_sessions="account disabled" if disabled else None, disabled=disabled)
 
-    def _update_user(self, username: str, **values: Any) -> User:
+    def _update_user(self, username: str, ending_sessions: str | None = None, **values: Any) -> User:
+        """Change a user's columns; with `ending_sessions` (the reason), end their sessions in the
+        same transaction."""
         name = normalize_username(username)
         with self._write() as conn:
             row = conn.execute(
                 update(users).where(users.c.username == name).values(values).returning(*_USER_COLUMNS)
             ).one_or_none()
+            if row is not None and ending_sessions:
+                self._end_sessions(conn, login_sessions.c.user_id == row.id, ending_sessions)
         if row is None:
             raise NotFound(f"There is no user '{name}'.")
         return _user(row)
+
+    # -- login sessions -------------------------------------------------------------
+
+    def start_session(self, user: User) -> tuple[LoginSession, str]:
+        ticket, now = secrets.token_urlsafe(32), _now()
+        session_id = uuid.uuid4().hex
+        with self._write() as conn:
+            conn.execute(insert(login_sessions).values(
+                id=session_id, user_id=user.id, ticket_hash=_token_hash(ticket),
+                ticket_expires_at=now + TICKET_LIFETIME, started_at=now, last_action_at=now,
+            ))
+        return LoginSession(id=session_id, user=user, started_at=now, last_action_at=now, cookie_set=False), ticket
+
+    def bind_session(self, ticket: str) -> str | None:
+        token = secrets.token_urlsafe(32)
+        with self._write() as conn:
+            bound = conn.execute(
+                update(login_sessions)
+                .where(
+                    login_sessions.c.ticket_hash == _token_hash(ticket),
+                    login_sessions.c.ticket_expires_at > _now(),
+                    login_sessions.c.ended_at.is_(None),
+                )
+                .values(cookie_hash=_token_hash(token), ticket_hash=None, ticket_expires_at=None)
+            ).rowcount
+        return token if bound == 1 else None
+
+    def session_for_cookie(self, token: str, policy: SessionPolicy) -> LoginSession | None:
+        return self._live_session(login_sessions.c.cookie_hash == _token_hash(token), policy, acted=True)
+
+    def check_session(self, session_id: str, policy: SessionPolicy, acted: bool) -> LoginSession | None:
+        return self._live_session(login_sessions.c.id == session_id, policy, acted)
+
+    def _live_session(self, which: ColumnElement[bool], policy: SessionPolicy, acted: bool) -> LoginSession | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(
+                    *_USER_COLUMNS, login_sessions.c.id.label("session_id"), login_sessions.c.started_at,
+                    login_sessions.c.last_action_at, login_sessions.c.ended_at, login_sessions.c.cookie_hash,
+                )
+                .select_from(login_sessions.join(users, users.c.id == login_sessions.c.user_id))
+                .where(which)
+            ).one_or_none()
+        if row is None or row.ended_at is not None:
+            return None
+        now = _now()
+        ended = (
+            "account disabled" if row.disabled
+            else "expired" if now - row.started_at > policy.absolute
+            else "idle" if now - row.last_action_at > policy.idle
+            else None
+        )
+        if ended:
+            self.end_session(row.session_id, ended)
+            return None
+        last_action = row.last_action_at
+        if acted and now - last_action > SESSION_TOUCH_EVERY:
+            # the idle clock restarts at most once a SESSION_TOUCH_EVERY: not a write per click
+            with self._write() as conn:
+                conn.execute(update(login_sessions).where(login_sessions.c.id == row.session_id)
+                             .values(last_action_at=now))
+            last_action = now
+        return LoginSession(
+            id=row.session_id, user=_user(row), started_at=row.started_at, last_action_at=last_action,
+            cookie_set=row.cookie_hash is not None,
+        )
+
+    def end_session(self, session_id: str, reason: str = "logged out") -> None:
+        with self._write() as conn:
+            self._end_sessions(conn, login_sessions.c.id == session_id, reason)
+
+    def end_user_sessions(self, user: User, reason: str = "logged out everywhere") -> int:
+        with self._write() as conn:
+            return self._end_sessions(conn, login_sessions.c.user_id == user.id, reason)
+
+    @staticmethod
+    def _end_sessions(conn: Connection, which: ColumnElement[bool], reason: str) -> int:
+        ended = conn.execute(
+            update(login_sessions)
+            .where(which, login_sessions.c.ended_at.is_(None))
+            .values(ended_at=_now(), end_reason=reason[:40], ticket_hash=None, ticket_expires_at=None)
+        ).rowcount
+        if ended:
+            AUTH_LOG.info("%d session(s) ended: %s", ended, reason)
+        return ended
 
     # -- scenarios ------------------------------------------------------------------
 

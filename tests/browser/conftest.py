@@ -61,16 +61,22 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with its own database, holding one trainee account per test run."""
-    database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'coach.sqlite3'}"
+def app_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The browser tests' database, for tests that change accounts behind the app's back."""
+    return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'coach.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: str, app_database: str) -> Iterator[str]:
+    """The app with its own database, holding one account of each role per test run."""
+    database = app_database
     store = open_store(database)
     store.create_user(TRAINEE, "Terry Trainee", Role.TRAINEE, PASSWORD)
     store.create_user(COORDINATOR, "Cora Coordinator", Role.COORDINATOR, PASSWORD)
     store.create_user(TRAINER, "Tina Trainer", Role.TRAINER, PASSWORD)
     store_finished_attempts(store)
     env = {**os.environ, "COACH_TIME_SCALE": TIME_SCALE, "COACH_DATABASE_URL": database}
-    server, port = start_server(ROOT / "app.py", env)
+    server, port = start_server(ROOT / "server.py", env)
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)

@@ -1,12 +1,14 @@
-"""Where the data lives by default."""
+"""Settings from the environment: where the data lives, how long logins last."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from coach.storage.config import default_database_url
+from coach.storage import SessionPolicy
+from coach.storage.config import default_database_url, session_policy
 
 
 def test_the_environment_url_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -29,3 +31,21 @@ def test_otherwise_data_under_the_working_folder(monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     assert default_database_url() == f"sqlite:///{tmp_path.resolve() / 'data' / 'coach.sqlite3'}"
     assert (tmp_path / "data").is_dir()
+
+
+def test_logins_last_30_idle_minutes_and_12_hours_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COACH_SESSION_IDLE_MINUTES", raising=False)
+    monkeypatch.delenv("COACH_SESSION_MAX_HOURS", raising=False)
+    assert session_policy() == SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
+    monkeypatch.setenv("COACH_SESSION_IDLE_MINUTES", "15")
+    monkeypatch.setenv("COACH_SESSION_MAX_HOURS", "8.5")
+    assert session_policy() == SessionPolicy(idle=timedelta(minutes=15), absolute=timedelta(hours=8.5))
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "inf"])
+def test_a_session_setting_that_is_no_positive_number_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("COACH_SESSION_IDLE_MINUTES", value)
+    with pytest.raises(ValueError, match="COACH_SESSION_IDLE_MINUTES"):
+        session_policy()

@@ -1,0 +1,79 @@
+"""The web server: the Streamlit app (app.py) plus what Streamlit's own server cannot do.
+
+`streamlit run server.py` (what `python3 dev.py app` runs) serves app.py through Streamlit's
+ASGI app, with:
+
+- `POST /coach/session`: a new login's page trades its one-time ticket for the session
+  cookie, set HttpOnly and SameSite=Strict by this answer, so that a reload or a second tab
+  stays logged in while no script on the page, and no URL, ever holds the token;
+- headers on every answer that keep the app out of other sites' frames and keep its
+  addresses (an attempt's id) out of the Referer sent to other sites.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app_pages.ui import SESSION_COOKIE, app_store, session_route_path
+from coach.storage.config import session_policy
+
+MAX_TICKET_REQUEST = 1024  # bytes: a ticket is 43 characters
+SECURITY_HEADERS = (
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+)
+
+
+async def bind_session(request: Request) -> Response:
+    """Set the session cookie of the login whose ticket the page sends (once, within a minute)."""
+    body = await request.body()
+    if len(body) > MAX_TICKET_REQUEST:
+        return Response(status_code=413)
+    try:
+        ticket = (await request.json()).get("ticket")
+    except ValueError:
+        ticket = None
+    token = await run_in_threadpool(app_store().bind_session, ticket) if isinstance(ticket, str) else None
+    if token is None:
+        return Response(status_code=403)
+    answer = Response(status_code=204)
+    answer.set_cookie(
+        SESSION_COOKIE, token, max_age=int(session_policy().absolute.total_seconds()), path="/",
+        httponly=True, samesite="strict", secure=request.url.scheme == "https",
+    )
+    return answer
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP answer (pages, assets, this module's route)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [header for header in SECURITY_HEADERS if header[0] not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+routes: list[Any] = [Route(session_route_path(), bind_session, methods=["POST"])]
+app = st.App("app.py", routes=routes, middleware=[Middleware(SecurityHeaders)])
