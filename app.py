@@ -18,14 +18,15 @@ def pages_for(role: Role) -> list:
     scenarios = st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/library_books:")
     replay = st.Page("app_pages/replay.py", title="Replay", icon=":material/replay:")
     workbench = st.Page("app_pages/workbench.py", title="Workbench", icon=":material/build:")
+    account = st.Page("app_pages/account.py", title="My account", icon=":material/manage_accounts:")
     if role is Role.COORDINATOR:
         dashboard = st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", default=True)
         trainee = st.Page("app_pages/trainee.py", title="Trainee", icon=":material/school:")
         accounts = st.Page("app_pages/accounts.py", title="Accounts", icon=":material/group:")
-        return [dashboard, trainee, attempts, replay, accounts, practice, scorecard, scenarios, workbench, rules]
+        return [dashboard, trainee, attempts, replay, accounts, practice, scorecard, scenarios, workbench, rules, account]
     if role is Role.TRAINER:
-        return [practice, scorecard, attempts, replay, scenarios, workbench, rules]
-    return [practice, scorecard, attempts, replay, rules]
+        return [practice, scorecard, attempts, replay, scenarios, workbench, rules, account]
+    return [practice, scorecard, attempts, replay, rules, account]
 
 
 if not st.session_state.auth_has_users:

@@ -1,4 +1,4 @@
-"""Accounts (coordinators): add trainees and trainers, change roles, reset passwords, disable."""
+"""Accounts (coordinators): add trainees and trainers, change roles, reset passwords, disable, unlock."""
 
 import pandas as pd
 import streamlit as st
@@ -31,7 +31,10 @@ with st.form("accounts_add", clear_on_submit=True):
     display_name = st.text_input("Name", key="accounts_new_name")
     role = st.selectbox("Role", [Role.TRAINEE.value, Role.TRAINER.value, Role.COORDINATOR.value], key="accounts_new_role")
     cohort = st.text_input("Cohort (optional)", key="accounts_new_cohort")
-    password = st.text_input("First password (at least 10 characters)", type="password", key="accounts_new_password")
+    password = st.text_input(
+        "First password", type="password", key="accounts_new_password",
+        help="10 to 128 characters; not a common password, not containing the username, not repeating characters.",
+    )
     if st.form_submit_button("Add", type="primary"):
         try:
             added = store.create_user(username, display_name or username, Role(role), password, cohort or None)
@@ -77,3 +80,7 @@ with switch:
         else:
             store.set_disabled(target, True)
             st.rerun()
+    if st.button("Unlock sign-in", key="accounts_unlock",
+                 help="Forget the failed sign-ins that make this account's next logins wait."):
+        store.unlock(target)
+        st.success(f"{target} can sign in again at once.")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.ui import app_store, log_in
-from coach.storage import TooManyAttempts
+from coach.storage import SignInsBusy, TooManyAttempts
 
 st.title("Chat Reference Coach")
 st.caption("Practise library chat reference against scripted patrons, and learn from the scorecard.")
@@ -16,8 +16,10 @@ if submitted:
     address = st.context.ip_address
     try:
         user = app_store().authenticate(username, password, source=address if isinstance(address, str) else "")
-    except TooManyAttempts:
-        st.error("Too many failed attempts for this username. Wait 15 minutes, or ask a coordinator to reset the password.")
+    except TooManyAttempts as refused:
+        st.error(f"{refused} A coordinator can also unlock the account.")
+    except SignInsBusy as busy:
+        st.warning(str(busy))
     else:
         if user is None:
             st.error("Wrong username or password.")

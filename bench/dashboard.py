@@ -176,7 +176,7 @@ def fill(store: SqlStore, args: argparse.Namespace) -> tuple[User, list[str], li
     (the store's one-at-a-time API would take hours). Returns the coordinator, the scenario ids,
     the cohorts and the last day of the year filled."""
     rng = random.Random(args.seed)
-    coordinator = store.create_user("coordinator", "Coordinator", Role.COORDINATOR, "coordinator password")
+    coordinator = store.create_user("coordinator", "Coordinator", Role.COORDINATOR, "dashboard bench phrase")
     versions = [
         store.save_scenario_version(loaded, read_text(loaded.path))
         for loaded in ScenarioLibrary().playable()

@@ -144,9 +144,11 @@ actions:
   reset-password USERNAME   set a new password; asks for it
   disable USERNAME          refuse the account's logins (its attempts are kept)
   enable USERNAME           allow them again
+  unlock USERNAME           forget the failed sign-ins that make its logins wait
 
 Usernames are 3 to 40 letters, digits, dots, dashes or underscores; case does not
-matter. Roles: trainee, trainer, coordinator. Passwords have at least 10 characters.
+matter. Roles: trainee, trainer, coordinator. Passwords have 10 to 128 characters and
+are neither common passwords, nor contain the username, nor repeat characters much.
 Every action takes --database URL; without it the database is $COACH_DATABASE_URL,
 else the SQLite file coach.sqlite3 in $COACH_DATA_DIR or ./data.
 """
@@ -202,6 +204,8 @@ def _add_users_parser(commands: Any) -> None:
     for name, summary, description in (
         ("disable", "refuse an account's logins", "Refuse the account's logins from now on; its attempts are kept."),
         ("enable", "allow a disabled account again", "Allow a disabled account's logins again."),
+        ("unlock", "end an account's sign-in delays",
+         "Forget the failed sign-ins counted against the username, which make its next logins wait."),
     ):
         switch = actions.add_parser(name, parents=[database], help=summary, description=description)
         switch.add_argument("username", metavar="USERNAME")
@@ -450,9 +454,15 @@ def _users_enable(store: Store, args: argparse.Namespace, out: TextIO) -> None:
     print(f"{store.set_disabled(args.username, False).username} is enabled", file=out)
 
 
+def _users_unlock(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    store.unlock(args.username)
+    print(f"failed sign-ins of {args.username.strip().lower()} forgotten", file=out)
+
+
 USER_ACTIONS = {
     "add": _users_add, "list": _users_list, "set-role": _users_set_role,
     "reset-password": _users_reset_password, "disable": _users_disable, "enable": _users_enable,
+    "unlock": _users_unlock,
 }
 
 def _coverage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from coach.storage import Role, SessionPolicy
+from coach.storage import Role, SessionPolicy, SignInsBusy
+from coach.storage import sql
 from tests.conftest import PASSWORD, ROOT, run_page_directly, sign_in
 
 PAGES = {
@@ -21,12 +23,13 @@ PAGES = {
     "app_pages/replay.py": "Replay",
     "app_pages/dashboard.py": "Dashboard",
     "app_pages/trainee.py": "Trainee",
+    "app_pages/account.py": "My account",
 }
 ALLOWED = {
     Role.TRAINEE: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py",
-                   "app_pages/replay.py"},
+                   "app_pages/replay.py", "app_pages/account.py"},
     Role.TRAINER: {"app_pages/console.py", "app_pages/scorecard.py", "app_pages/attempts.py", "app_pages/rule_catalogue.py",
-                   "app_pages/scenarios.py", "app_pages/workbench.py", "app_pages/replay.py"},
+                   "app_pages/scenarios.py", "app_pages/workbench.py", "app_pages/replay.py", "app_pages/account.py"},
     Role.COORDINATOR: set(PAGES),
 }
 
@@ -86,14 +89,34 @@ def test_login_with_the_right_password_only(store) -> None:
     assert titles(app) == "Practice a chat"
 
 
-def test_failed_logins_are_rate_limited_and_logged(store, caplog) -> None:
+def test_failed_logins_are_rate_limited_and_logged(store, caplog, monkeypatch) -> None:
+    now = datetime.now(UTC)
+    monkeypatch.setattr(sql, "_now", lambda: now)  # the wait does not run out while the test types
     store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
     app = new_app().run()
     for _ in range(5):
         login(app, "alex", "not the password")
     login(app, "alex", PASSWORD)
-    assert "Too many failed attempts" in app.error[0].value
-    assert sum("alex" in record.getMessage() for record in caplog.records if record.name == "coach.auth") >= 5
+    assert app.error[0].value == (
+        "Too many failed sign-ins: wait 1 second, then try again. A coordinator can also unlock the account."
+    )
+    assert sum("alex" in record.getMessage() for record in caplog.records if record.name == "coach.auth") >= 6
+    store.unlock("alex")
+    login(app, "alex", PASSWORD)
+    assert titles(app) == "Practice a chat"
+
+
+def test_a_sign_in_refused_because_every_check_is_busy_says_so(store, monkeypatch) -> None:
+    store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
+    app = new_app().run()
+
+    def busy(*args, **kwargs):
+        raise SignInsBusy("Too many sign-ins at once: try again in a moment.")
+
+    monkeypatch.setattr(type(store), "authenticate", busy)
+    login(app, "alex", PASSWORD)
+    assert app.warning[0].value == "Too many sign-ins at once: try again in a moment."
+    assert titles(app) == "Chat Reference Coach"
 
 
 def test_log_out(store) -> None:
@@ -176,6 +199,29 @@ def test_coordinator_adds_a_trainee(store) -> None:
     assert store.authenticate("newbie", PASSWORD).role is Role.TRAINEE
 
 
+def test_coordinator_resets_disables_and_unlocks_an_account(store, monkeypatch) -> None:
+    now = datetime.now(UTC)
+    monkeypatch.setattr(sql, "_now", lambda: now)
+    app = logged_in(store, Role.COORDINATOR)
+    store.create_user("alex", "Alex", Role.TRAINEE, PASSWORD)
+    for _ in range(5):
+        store.authenticate("alex", "not the password", source="203.0.113.9")
+    app.switch_page("app_pages/accounts.py").run()
+    app.selectbox(key="accounts_target").set_value("alex").run()
+    app.button(key="accounts_unlock").click().run()
+    assert app.success[0].value == "alex can sign in again at once."
+    assert store.authenticate("alex", PASSWORD, source="203.0.113.9") is not None
+
+    app.text_input(key="accounts_reset_password").input("password123")
+    app.button(key="accounts_reset").click().run()
+    assert "common passwords" in app.error[0].value
+    app.text_input(key="accounts_reset_password").input("a brand new pass phrase")
+    app.button(key="accounts_reset").click().run()
+    assert app.success[0].value == "Password reset for alex."
+    app.button(key="accounts_disable").click().run()
+    assert store.find_user("alex").disabled and not app.exception
+
+
 def test_no_page_relies_on_an_emoji_font() -> None:
     """Icons are Material Symbols (a font that ships with Streamlit) or words: emoji render as empty
     boxes where no emoji font is installed."""
@@ -183,3 +229,30 @@ def test_no_page_relies_on_an_emoji_font() -> None:
     for path in [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]:
         found = emoji.findall(path.read_text(encoding="utf-8"))
         assert not found, f"{path.name}: {found}"
+
+
+def test_changing_ones_own_password_on_my_account(store) -> None:
+    app = logged_in(store, Role.TRAINEE)
+    user = store.find_user("trainee1")
+    elsewhere, _ = store.start_session(user)
+    app.switch_page("app_pages/account.py").run()
+    assert titles(app) == "My account"
+
+    def change(current: str, new: str, again: str) -> None:
+        app.text_input(key="account_current_password").input(current)
+        app.text_input(key="account_new_password").input(new)
+        app.text_input(key="account_new_password_again").input(again)
+        app.button(key="account_change_password").click().run()
+
+    change(PASSWORD, "a brand new pass phrase", "a brand new pass phrasf")
+    assert app.error[0].value == "The two new passwords differ; nothing was changed."
+    change("not the password", "a brand new pass phrase", "a brand new pass phrase")
+    assert app.error[0].value == "The current password is not right."
+    change(PASSWORD, "password123", "password123")
+    assert "common passwords" in app.error[0].value
+    change(PASSWORD, "a brand new pass phrase", "a brand new pass phrase")
+    assert not app.error and app.success[0].value.startswith("Your password is changed.")
+    assert store.authenticate("trainee1", "a brand new pass phrase") is not None
+    assert store.check_session(elsewhere.id, SessionPolicy(), acted=False) is None
+    app.run()
+    assert titles(app) == "My account", "this login goes on"

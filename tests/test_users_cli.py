@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from coach.cli import main
-from coach.storage import Role
+from coach.storage import Role, TooManyAttempts
+from coach.storage import sql
 from coach.storage.sql import open_store
 
 PASSWORD = "correct horse battery"
@@ -169,9 +171,25 @@ def test_without_database_the_environment_decides(
 def test_help_explains_every_action(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["users", "--help"]) == 0
     overview = capsys.readouterr().out
-    for action in ("add", "list", "set-role", "reset-password", "disable", "enable"):
+    for action in ("add", "list", "set-role", "reset-password", "disable", "enable", "unlock"):
         assert action in overview
         assert main(["users", action, "--help"]) == 0
         assert "--database URL" in capsys.readouterr().out
     assert main(["--help"]) == 0
     assert "users ACTION" in capsys.readouterr().out
+
+
+def test_unlock_ends_the_wait_after_failed_sign_ins(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    coach_users(monkeypatch, "add", "cora", "--role", "coordinator", "--password-stdin", stdin=PASSWORD, url=url)
+    now = datetime.now(UTC)
+    monkeypatch.setattr(sql, "_now", lambda: now)  # the wait does not run out during the test
+    store = open_store(url)
+    try:
+        for _ in range(5):
+            assert store.authenticate("cora", "not the password") is None
+        with pytest.raises(TooManyAttempts):
+            store.authenticate("cora", PASSWORD)
+        assert coach_users(monkeypatch, "unlock", "CORA", url=url) == (0, "failed sign-ins of cora forgotten\n", "")
+        assert store.authenticate("cora", PASSWORD) is not None
+    finally:
+        store.close()

@@ -154,7 +154,16 @@ class LoginSession:
 
 
 class TooManyAttempts(Exception):
-    """Too many failed logins for this username recently; try again later."""
+    """Too many failed sign-ins for this username or from this address recently: `wait` before the
+    next attempt (coach.storage.throttle)."""
+
+    def __init__(self, message: str, wait: timedelta) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+class SignInsBusy(Exception):
+    """All password checks of this process are taken and none freed in time: try again in a moment."""
 
 
 class Store(Protocol):
@@ -170,9 +179,19 @@ class Store(Protocol):
         ...
 
     def authenticate(self, username: str, password: str, source: str = "") -> User | None:
-        """The user, or None for a wrong name/password or a disabled account. Every failure is
-        logged (logger 'coach.auth') and recorded; TooManyAttempts after 5 failures for the
-        username within 15 minutes, without checking the password."""
+        """The user, or None for a wrong name/password or a disabled account. Every failure and
+        refusal is logged (logger 'coach.auth') and every check recorded. TooManyAttempts, without
+        checking the password, while a delay of coach.storage.throttle runs; SignInsBusy when too
+        many passwords are being checked at once."""
+        ...
+
+    def unlock(self, username: str) -> None:
+        """Forget the failed sign-ins counted against the username (a coordinator's "unlock")."""
+        ...
+
+    def change_own_password(self, session: LoginSession, current: str, new: str, source: str = "") -> None:
+        """The user of `session` changes their password: AccountError when `current` is wrong or
+        `new` breaks a password rule. Their other sessions end; this one goes on."""
         ...
 
     def get_user(self, user_id: int) -> User | None: ...

@@ -13,9 +13,10 @@ import json
 import logging
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,12 +39,15 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    and_,
     create_engine,
+    delete,
     event,
     false,
     func,
     insert,
     inspect,
+    or_,
     select,
     text,
     true,
@@ -71,16 +75,27 @@ from coach.storage import (
     ScenarioHistory,
     ScenarioVersion,
     SessionPolicy,
+    SignInsBusy,
     StoredAttempt,
     TooManyAttempts,
     User,
 )
-from coach.storage.passwords import check_password, hash_password, needs_rehash, spend_verify_time, verify_password
+from coach.storage.passwords import (
+    MAX_LENGTH,
+    check_password,
+    hash_password,
+    needs_rehash,
+    spend_verify_time,
+    verify_password,
+)
+from coach.storage.throttle import KNOWN_SOURCE_DAYS, WINDOW, Key, delay_after, wait_in_words
 
 AUTH_LOG = logging.getLogger("coach.auth")
 
-MAX_FAILED_LOGINS = 5
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
+# argon2id needs its memory (19 MiB) for every check: a few at a time per process, and sign-ins
+# beyond them wait for a free one this long, then are refused (SignInsBusy).
+PASSWORD_CHECKS_AT_ONCE = 2
+PASSWORD_CHECK_WAIT = 5.0  # seconds
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 TICKET_LIFETIME = timedelta(minutes=1)  # from login to the browser trading the ticket for its cookie
 SESSION_TOUCH_EVERY = timedelta(minutes=1)  # how precise the idle timeout is
@@ -137,6 +152,20 @@ login_attempts = Table(
     Column("success", Boolean, nullable=False),
     Column("source", String(SOURCE_LENGTH), nullable=False),
     Index("login_attempts_by_username", "username", "at"),  # the rate limit's query
+)
+
+# Failed sign-ins counted per key of coach.storage.throttle (schema version 5): `username` is ''
+# for the source key, `source` '' for the user key.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("kind", String(10), nullable=False),
+    Column("username", String(TYPED_USERNAME_LENGTH), nullable=False),
+    Column("source", String(SOURCE_LENGTH), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False),
+    Column("blocked_until", UtcDateTime),
+    PrimaryKeyConstraint("kind", "username", "source"),
 )
 
 # One row per login (schema version 4). The browser's cookie token and the one-time ticket that
@@ -327,10 +356,26 @@ def _add_login_sessions(conn: Connection) -> None:
     ).create(conn)
 
 
+def _add_login_throttle(conn: Connection) -> None:
+    """Version 4 to 5: failed sign-ins counted per key, for delays that grow instead of a lock."""
+    then = MetaData()
+    Table(
+        "login_throttle", then,
+        Column("kind", String(10), nullable=False),
+        Column("username", String(TYPED_USERNAME_LENGTH), nullable=False),
+        Column("source", String(SOURCE_LENGTH), nullable=False),
+        Column("failures", Integer, nullable=False),
+        Column("last_failure_at", UtcDateTime, nullable=False),
+        Column("blocked_until", UtcDateTime),
+        PrimaryKeyConstraint("kind", "username", "source"),
+    ).create(conn)
+
+
 UPGRADES: tuple[Callable[[Connection], None], ...] = (  # UPGRADES[n - 1] takes version n to n + 1
     _add_report_indexes,
     _add_scenario_catalogue,
     _add_login_sessions,
+    _add_login_throttle,
 )
 
 
@@ -407,6 +452,13 @@ def _version_of(row: Row[Any]) -> ScenarioVersion:
     return ScenarioVersion(**{name: row._mapping[name] for name in ScenarioVersion.__slots__})
 
 
+def _throttle_rows(keys: Sequence[tuple[Key, str, str]]) -> ColumnElement[bool]:
+    return or_(*(
+        and_(login_throttle.c.kind == kind.value, login_throttle.c.username == name, login_throttle.c.source == where)
+        for kind, name, where in keys
+    ))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -459,8 +511,13 @@ class SqlStore:
         else:
             # a read that takes several queries (an attempt and its events) sees one snapshot
             self._reader, self._writer = engine.execution_options(isolation_level="REPEATABLE READ"), engine
+        self._password_checks = threading.BoundedSemaphore(PASSWORD_CHECKS_AT_ONCE)
+        # The hashing itself runs on these threads only: each thread that hashes keeps a malloc arena
+        # of argon2's size, and 40 sign-in threads hashing in turn grew the process by 260 MB.
+        self._password_workers = ThreadPoolExecutor(PASSWORD_CHECKS_AT_ONCE, thread_name_prefix="coach-password")
 
     def close(self) -> None:
+        self._password_workers.shutdown(wait=False)
         self.engine.dispose()
 
     @contextmanager
@@ -472,6 +529,19 @@ class SqlStore:
     def _write(self) -> Iterator[Connection]:
         with self._write_queue, self._writer.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _password_check(self) -> Iterator[Callable[..., Any]]:
+        """One of the few password checks (argon2id hashing) this process runs at a time; gives the
+        function that runs a hashing call on the password threads."""
+        if not self._password_checks.acquire(timeout=PASSWORD_CHECK_WAIT):
+            AUTH_LOG.warning("sign-in refused: %d password checks busy for %.0f s", PASSWORD_CHECKS_AT_ONCE,
+                             PASSWORD_CHECK_WAIT)
+            raise SignInsBusy("Too many sign-ins at once: try again in a moment.")
+        try:
+            yield lambda work, *args: self._password_workers.submit(work, *args).result()
+        finally:
+            self._password_checks.release()
 
     # -- accounts -------------------------------------------------------------------
 
@@ -497,8 +567,8 @@ class SqlStore:
                 raise AccountError("There are accounts already: ask a coordinator to make yours.")
             return self._insert_user(conn, values)
 
-    @staticmethod
     def _new_user(
+        self,
         username: str, display_name: str, role: Role | str, password: str, cohort: str | None
     ) -> dict[str, Any]:
         name = _checked_username(username)
@@ -509,10 +579,12 @@ class SqlStore:
         if cohort is not None and len(cohort) > 100:
             raise AccountError("The cohort is too long: use at most 100 characters.")
         checked_role = _checked_role(role)
-        check_password(password)
+        check_password(password, name)
+        with self._password_check() as hashing:
+            password_hash = hashing(hash_password, password)
         return {
             "username": name, "display_name": shown, "role": checked_role.value,
-            "password_hash": hash_password(password), "disabled": False, "cohort": cohort,
+            "password_hash": password_hash, "disabled": False, "cohort": cohort,
             "created_at": _now(),
         }
 
@@ -527,43 +599,137 @@ class SqlStore:
     def authenticate(self, username: str, password: str, source: str = "") -> User | None:
         typed = normalize_username(username)[:TYPED_USERNAME_LENGTH]
         source = source[:SOURCE_LENGTH]
-        with self._read() as conn:
-            failures = conn.execute(
-                select(func.count()).where(
-                    login_attempts.c.username == typed,
-                    login_attempts.c.success.is_(False),
-                    login_attempts.c.at > _now() - FAILED_LOGIN_WINDOW,
-                )
-            ).scalar_one()
-            row = conn.execute(
-                select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == typed)
-            ).one_or_none()
-        if failures >= MAX_FAILED_LOGINS:
-            # refused unchecked and not recorded, so the lock ends 15 minutes after the 5th failure
-            AUTH_LOG.warning("login refused, too many failures: username=%r source=%r", typed, source)
-            raise TooManyAttempts("Too many failed logins for this username: try again in 15 minutes.")
-        # the password is checked even when the answer is already no, so every refusal takes as long
-        if row is None:
-            spend_verify_time(password)
-            reason = "no such user"
-        elif not verify_password(row.password_hash, password):
-            reason = "wrong password"
-        elif row.disabled:
-            reason = "account disabled"
-        else:
-            reason = None
+        with self._password_check() as hashing:
+            keys = self._throttle_keys(typed, source)
+            with self._write() as conn:
+                self._count_attempt(conn, keys, typed, source)
+            # the password is checked even when the answer is already no, so every refusal takes as
+            # long (but one longer than any allowed is refused unhashed: hashing it would cost more)
+            with self._read() as conn:
+                row = conn.execute(
+                    select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == typed)
+                ).one_or_none()
+            if len(password) > MAX_LENGTH:
+                reason: str | None = "password too long"
+            elif row is None:
+                hashing(spend_verify_time, password)
+                reason = "no such user"
+            elif not hashing(verify_password, row.password_hash, password):
+                reason = "wrong password"
+            elif row.disabled:
+                reason = "account disabled"
+            else:
+                reason = None
+            rehashed = hashing(hash_password, password) if reason is None and needs_rehash(row.password_hash) else None
         with self._write() as conn:
             conn.execute(
                 insert(login_attempts).values(username=typed, at=_now(), success=reason is None, source=source)
             )
-            if reason is None and needs_rehash(row.password_hash):
-                conn.execute(
-                    update(users).where(users.c.id == row.id).values(password_hash=hash_password(password))
-                )
+            if reason is None:
+                self._give_back_attempt(conn, keys)
+                if rehashed:
+                    conn.execute(update(users).where(users.c.id == row.id).values(password_hash=rehashed))
         if reason is not None:
             AUTH_LOG.warning("login failed (%s): username=%r source=%r", reason, typed, source)
             return None
         return _user(row)
+
+    def _throttle_keys(self, typed: str, source: str) -> list[tuple[Key, str, str]]:
+        keys = [(Key.PAIR, typed, source)]
+        if source:
+            keys.append((Key.SOURCE, "", source))
+            with self._read() as conn:
+                known = conn.execute(
+                    select(login_attempts.c.id).where(
+                        login_attempts.c.username == typed, login_attempts.c.source == source,
+                        login_attempts.c.success.is_(True),
+                        login_attempts.c.at > _now() - timedelta(days=KNOWN_SOURCE_DAYS),
+                    ).limit(1)
+                ).first()
+            if known is None:
+                keys.append((Key.USER, typed, ""))
+        else:
+            keys.append((Key.USER, typed, ""))
+        return keys
+
+    @staticmethod
+    def _count_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]], typed: str, source: str) -> None:
+        """Count this attempt as a failure under every key, unless one of them still has to wait
+        (TooManyAttempts, nothing counted). One transaction, rows locked: parallel guesses queue."""
+        now = _now()
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            dialect_insert(login_throttle)
+            .values([
+                {"kind": kind.value, "username": name, "source": where, "failures": 0, "last_failure_at": now}
+                for kind, name, where in keys
+            ])
+            .on_conflict_do_nothing()
+        )
+        rows = {
+            (Key(row.kind), row.username, row.source): row
+            for row in conn.execute(
+                select(login_throttle).where(_throttle_rows(keys)).with_for_update()
+            )
+        }
+        waits = [row.blocked_until - now for row in rows.values() if row.blocked_until and row.blocked_until > now]
+        if waits:
+            wait = max(waits)
+            AUTH_LOG.warning("login refused for %s: username=%r source=%r", wait_in_words(wait), typed, source)
+            raise TooManyAttempts(
+                f"Too many failed sign-ins: wait {wait_in_words(wait)}, then try again.", wait
+            )
+        for (kind, name, where), row in rows.items():
+            failures = (row.failures if row.last_failure_at > now - WINDOW else 0) + 1
+            delay = delay_after(kind, failures)
+            conn.execute(
+                update(login_throttle).where(_throttle_rows([(kind, name, where)])).values(
+                    failures=failures, last_failure_at=now, blocked_until=now + delay if delay else None,
+                )
+            )
+
+    @staticmethod
+    def _give_back_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]]) -> None:
+        """A success: the pair's failures are forgotten; the wider keys get their count back."""
+        for kind, name, where in keys:
+            which = _throttle_rows([(kind, name, where)])
+            if kind is Key.PAIR:
+                conn.execute(delete(login_throttle).where(which))
+                continue
+            row = conn.execute(select(login_throttle).where(which).with_for_update()).one_or_none()
+            if row is not None:
+                failures = max(row.failures - 1, 0)
+                conn.execute(update(login_throttle).where(which).values(
+                    failures=failures, blocked_until=row.blocked_until if delay_after(kind, failures) else None,
+                ))
+
+    def unlock(self, username: str) -> None:
+        name = normalize_username(username)
+        with self._write() as conn:
+            self._unlock(conn, name)
+
+    @staticmethod
+    def _unlock(conn: Connection, name: str) -> None:
+        cleared = conn.execute(
+            delete(login_throttle).where(login_throttle.c.username == name[:TYPED_USERNAME_LENGTH])
+        ).rowcount
+        if cleared:
+            AUTH_LOG.info("failed sign-ins forgotten: username=%r", name)
+
+    def change_own_password(self, session: LoginSession, current: str, new: str, source: str = "") -> None:
+        name = session.user.username
+        if self.authenticate(name, current, source) is None:
+            raise AccountError("The current password is not right.")
+        check_password(new, name)
+        with self._password_check() as hashing:
+            new_hash = hashing(hash_password, new)
+        with self._write() as conn:
+            conn.execute(update(users).where(users.c.id == session.user.id).values(password_hash=new_hash))
+            self._end_sessions(
+                conn, (login_sessions.c.user_id == session.user.id) & (login_sessions.c.id != session.id),
+                "password changed",
+            )
+        AUTH_LOG.info("password changed: username=%r", name)
 
     def get_user(self, user_id: int) -> User | None:
         with self._read() as conn:
@@ -585,8 +751,11 @@ class SqlStore:
         return self._update_user(username, role=_checked_role(role).value)
 
     def set_password(self, username: str, password: str) -> User:
-        check_password(password)
-        return self._update_user(username, ending_sessions="password reset", password_hash=hash_password(password))
+        """A reset: the user's sessions end and their failed sign-ins are forgotten."""
+        check_password(password, normalize_username(username))
+        with self._password_check() as hashing:
+            password_hash = hashing(hash_password, password)
+        return self._update_user(username, ending_sessions="password reset", password_hash=password_hash)
 
     def set_disabled(self, username: str, disabled: bool) -> User:
         return self._update_user(username, ending_sessions="account disabled" if disabled else None, disabled=disabled)
@@ -601,6 +770,8 @@ class SqlStore:
             ).one_or_none()
             if row is not None and ending_sessions:
                 self._end_sessions(conn, login_sessions.c.user_id == row.id, ending_sessions)
+            if row is not None and "password_hash" in values:
+                self._unlock(conn, name)
         if row is None:
             raise NotFound(f"There is no user '{name}'.")
         return _user(row)

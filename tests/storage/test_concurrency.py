@@ -53,8 +53,8 @@ def test_eight_processes_append_at_once_without_loss_or_lock_errors(store_url: s
     store = open_store(store_url)
     version = store.save_scenario_version(load_scenario(SCENARIO), read_text(SCENARIO))
     # argon2 hashing is slow on purpose: one account per process, made before the clock starts
-    owners = [store.create_user(f"writer{n}", f"Writer {n}", Role.TRAINEE, "writer password") for n in range(PROCESSES)]
-    sharer = store.create_user("sharer", "Sharer", Role.TRAINEE, "sharer password")
+    owners = [store.create_user(f"writer{n}", f"Writer {n}", Role.TRAINEE, "a writer pass phrase") for n in range(PROCESSES)]
+    sharer = store.create_user("sharer", "Sharer", Role.TRAINEE, "a sharing pass phrase")
     own_attempts = [store.start_attempt(owner, version, "practice") for owner in owners]
     shared_attempt = store.start_attempt(sharer, version, "practice")
 
