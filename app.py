@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.ui import app_store, current_session, init_state, log_out, set_login_cookie
+from coach.markdown_text import escape_markdown
 from coach.storage import Role
 
 st.set_page_config(page_title="Chat Reference Coach", page_icon=":material/forum:", layout="wide")
@@ -41,7 +42,7 @@ else:
     pages = pages_for(user.role)
     set_login_cookie(session)
     with st.sidebar:
-        st.caption(f"{user.display_name} · {user.role.value}")
+        st.caption(f"{escape_markdown(user.display_name)} · {user.role.value}")
         st.button("Log out", on_click=log_out, key="auth_log_out")
         st.button("Log out everywhere", on_click=log_out, kwargs={"everywhere": True}, key="auth_log_out_everywhere",
                   help="End this login on every browser and device, not only here.")

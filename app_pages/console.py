@@ -9,7 +9,6 @@ from app_pages.ui import (
     begin_attempt,
     chat_paragraph,
     current_user,
-    escape_markdown,
     require_role,
     resume_attempt,
     published_scenarios,
@@ -17,6 +16,7 @@ from app_pages.ui import (
 )
 from coach.attempt import Attempt, Mode
 from coach.events import AgentRoom, Dismiss, Im, PatronSays, StaffSays, _Event
+from coach.markdown_text import escape_markdown
 from coach.scenario import LoadedScenario
 from coach.scenario import Role as ChatRole
 from coach.scenario import Status
@@ -415,7 +415,8 @@ def transfer_popup() -> None:
         available = current.session.available_staff()
         names = {member.id: f"{member.name} ({member.department}, {current.scenario.libraries[member.library].name})"
                  for member in available}
-        choice = st.radio("Available staff", list(names), format_func=names.get, index=None, key="console_agent_choice")
+        choice = st.radio("Available staff", list(names), format_func=lambda staff_id: escape_markdown(names[staff_id]),
+                          index=None, key="console_agent_choice")
         st.button("Transfer", type="primary", on_click=transfer_to_agent, disabled=choice is None,
                   key="console_do_agent_transfer")
     else:
@@ -438,7 +439,7 @@ def offer_popup() -> None:
 
 def console() -> None:
     current = attempt()
-    st.title(current.scenario.title)
+    st.title(escape_markdown(current.scenario.title))
     mode = "Practice: hints are on" if current.mode is Mode.PRACTICE else "Assessment: hints at the end"
     st.caption(f"{mode} · Patron: {escape_markdown(current.scenario.patron.name)}, "
                f"{escape_markdown(current.scenario.patron_library.name)}")

@@ -7,13 +7,13 @@ import streamlit as st
 from app_pages.ui import (
     VERDICT_WORDS,
     app_store,
-    escape_markdown,
     loaded_version,
     require_role,
     show_pinned_line,
     verdict_pins,
     version_label,
 )
+from coach.markdown_text import escape_markdown
 from coach.rules import Outcome
 from coach.scoring import score
 from coach.storage import NotFound, Role
@@ -37,7 +37,7 @@ card = score(scenario, events, stored.summary.owner_username)
 lines = lines_of(scenario, events)
 pins = verdict_pins(card)
 
-st.title(f"Replay: {scenario.title}")
+st.title(f"Replay: {escape_markdown(scenario.title)}")
 st.caption(f"{escape_markdown(stored.summary.owner_username)} · {version_label(stored.summary)} · score "
            f"{'–' if card.score is None else card.score} · {'passed' if card.passed else 'not passed'}")
 step = st.slider("Step", 1, len(events), len(events), key="replay_step") if len(events) > 1 else 1

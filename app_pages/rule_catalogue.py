@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import escape_markdown, escape_markdown_except_code, require_role
+from app_pages.ui import require_role
+from coach.markdown_text import escape_markdown, escape_markdown_except_code
 from coach.rules import RULES, Rule, Severity, find_rules
 from coach.seeds import SEEDS, Seed
 from coach.storage import Role

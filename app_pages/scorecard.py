@@ -8,7 +8,6 @@ from app_pages.ui import (
     app_store,
     begin_attempt,
     current_user,
-    escape_markdown,
     loaded_version,
     require_role,
     VERDICT_ICONS,
@@ -18,6 +17,7 @@ from app_pages.ui import (
     verdict_pins,
 )
 from coach.attempt import Mode
+from coach.markdown_text import escape_markdown
 from coach.rules import Outcome
 from coach.scenario import Scenario
 from coach.scoring import RuleResult, Scorecard, score
@@ -34,7 +34,7 @@ def try_again(stored: StoredAttempt) -> None:
 
 
 def summary(card: Scorecard, scenario: Scenario, stored: StoredAttempt) -> None:
-    st.title(f"Scorecard: {scenario.title}")
+    st.title(f"Scorecard: {escape_markdown(scenario.title)}")
     owner = stored.summary.owner_username
     finished = stored.summary.finished_at
     state = f"finished {finished:%Y-%m-%d %H:%M} UTC" if finished else "not finished yet"

@@ -6,9 +6,10 @@ import altair as alt
 import streamlit as st
 
 from app_pages.ui import app_store, require_role
-from coach.wording import plural
 from coach.analytics import NO_FILTERS, filter_options, trainee_report
+from coach.markdown_text import escape_markdown
 from coach.storage import Role
+from coach.wording import plural
 
 user = require_role(Role.COORDINATOR)
 st.title("Trainee")
@@ -19,7 +20,7 @@ if options.trainees.empty:
 names = {row.id: f"{row.display_name} ({row.username})" for row in options.trainees.itertuples()}
 trainee_id = st.selectbox("Trainee", list(names), format_func=names.get, key="trainee_choice")
 report = trainee_report(app_store(), user, trainee_id, NO_FILTERS)
-cohort = f" · cohort {report.trainee.cohort}" if report.trainee.cohort else ""
+cohort = f" · cohort {escape_markdown(report.trainee.cohort)}" if report.trainee.cohort else ""
 st.caption(f"{report.trainee.role.value}{cohort} · {plural(len(report.attempts), 'finished attempt')}")
 if report.attempts.empty:
     st.info("This trainee has not finished an attempt yet.")

@@ -14,6 +14,7 @@ from coach.catalogue import CheckedText, NotPublishable, check_text, import_ship
 from coach.coverage import Autoplay, autoplay
 from coach.events import StaffSays
 from coach.library import ScenarioLibrary
+from coach.markdown_text import escape_markdown
 from coach.problems import BadInput
 from coach.rules import Outcome
 from coach.scenario import LoadedScenario
@@ -269,46 +270,6 @@ def resume_attempt(stored: StoredAttempt, user: User) -> Attempt:
 def shipped_scenarios() -> ScenarioLibrary:
     """The scenarios shipped under scenarios/; immutable, so one instance serves every session."""
     return ScenarioLibrary()
-
-
-# Every ASCII punctuation mark can be backslash-escaped in CommonMark; escaping them all
-# leaves no link, image, emphasis, HTML, LaTeX, emoji or colour syntax.
-_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
-# GFM turns addresses into links even when escaped (it links the decoded text), so a
-# word that could become one is shown as inline code instead, where nothing is linked.
-_LINKABLE = re.compile(r"@|://|www\.|mailto:|xmpp:", re.IGNORECASE)
-
-
-def _code_span(word: str) -> str:
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", word)), default=0) + 1)
-    padding = " " if word.startswith("`") or word.endswith("`") else ""
-    return f"{fence}{padding}{word}{padding}{fence}"
-
-
-def _escape_word(word: str) -> str:
-    if _LINKABLE.search(word):
-        return _code_span(word)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", word)
-
-
-def escape_markdown(text: str) -> str:
-    """Text that Markdown shows literally (links, images and HTML included), line breaks kept."""
-    lines = []
-    for line in text.splitlines():
-        lines.append("".join(part if part.isspace() else _escape_word(part) for part in re.split(r"(\s+)", line) if part))
-    return "  \n".join(lines)
-
-
-_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
-
-
-def escape_markdown_except_code(text: str) -> str:
-    """Our own prose (rule documentation) shown literally but for its `code` spans, which stay code
-    (Markdown shows a code span's text as it is); blank lines still separate paragraphs."""
-    return "\n\n".join(
-        "".join(part if _CODE_SPAN.fullmatch(part) else escape_markdown(part) for part in _CODE_SPAN.split(paragraph))
-        for paragraph in text.split("\n\n")
-    )
 
 
 SPEAKER_STYLES = {

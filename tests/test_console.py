@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.ui import escape_markdown
+from coach.markdown_text import escape_markdown
 from coach.attempt import ManualClock
 from coach.storage import Role
 from tests.conftest import PASSWORD, ROOT, sign_in
@@ -146,8 +146,9 @@ def test_transfer_popup_opens_on_department_and_agent_tab_lists_only_available(c
     console.app.segmented_control(key="console_transfer_tab").set_value("Agent")
     console.run()
     options = console.app.radio(key="console_agent_choice").options
-    assert options == ["Denise Park (Circulation, Maplewood Public Library)",
-                       "Tom Kessler (Reference, Cedar Falls Public Library)"]
+    # radio options are Markdown: the names are escaped (shown as typed)
+    assert options == [escape_markdown("Denise Park (Circulation, Maplewood Public Library)"),
+                       escape_markdown("Tom Kessler (Reference, Cedar Falls Public Library)")]
     console.press("console_cancel_transfer")
     assert "console_agent_choice" not in [radio.key for radio in console.app.radio]
     assert [event.type for event in console.events] == ["patron_says", "open_transfer", "transfer_tab"]

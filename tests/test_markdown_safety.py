@@ -2,7 +2,7 @@
 
 import pytest
 
-from app_pages.ui import escape_markdown, escape_markdown_except_code
+from coach.markdown_text import escape_markdown, escape_markdown_except_code
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.ui import escape_markdown, escape_markdown_except_code
+from coach.markdown_text import escape_markdown, escape_markdown_except_code
 from coach.rules import RULES, Severity, find_rules
 from coach.scenario import parse_scenario
 from coach.seeds import CONCLUDING_TIP, TRANSFER_TIP
