@@ -23,6 +23,8 @@ from coach.problems import BadInput, Problem, describe, errors_of
 from coach.yamlsafe import LocatedDocument, YamlProblem, load_located
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "scenario.schema.json"
+# More problems than this in one file are counted, not listed.
+MAX_PROBLEMS_SHOWN = 100
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
@@ -464,13 +466,24 @@ def parse_scenario(text: str, filename: str) -> LoadedScenario:
     try:
         scenario = Scenario.model_validate(document.value)
     except ValidationError as error:
-        raise BadInput(_located(filename, document, errors_of(error))) from None
+        raise BadInput(_at_most_shown(filename, _located(filename, document, errors_of(error)))) from None
     checks = [*_cross_checks(scenario), *_rule_setting_problems(scenario), *_step_problems(scenario)]
     problems = [_at(filename, document, path, message, at_key=path[0] == "rules") for path, message in checks]
     if problems:
-        raise BadInput(problems)
+        raise BadInput(_at_most_shown(filename, problems))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedScenario(scenario=scenario, path=filename, content_hash=digest, text=text)
+
+
+def _at_most_shown(filename: str, problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS_SHOWN problems, and one that counts the rest: a file that is wrong
+    everywhere gets a list a trainer can read (and a page that stays quick)."""
+    if len(problems) <= MAX_PROBLEMS_SHOWN:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS_SHOWN
+    last = problems[MAX_PROBLEMS_SHOWN - 1]
+    more = Problem(filename, f"... and {rest:,} more problems after this line; fix these first", last.line, last.column)
+    return [*problems[:MAX_PROBLEMS_SHOWN], more]
 
 
 def _located(filename: str, document: LocatedDocument, errors: list[dict[str, Any]]) -> list[Problem]:

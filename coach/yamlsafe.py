@@ -22,6 +22,10 @@ MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
 MAX_ALIASES = 100
 MAX_VALUES = 200_000  # aliases can multiply a small file ("billion laughs")
+# Values written in the file (the largest shipped scenario has under 500): PyYAML's pure-Python
+# parser takes about 7 s for a 1 MiB file of 100,000 keys, so a file is refused as soon as it has
+# more than this many.
+MAX_WRITTEN_VALUES = 10_000
 
 Path = tuple[str | int, ...]
 _COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
@@ -74,8 +78,16 @@ def _position(mark: yaml.Mark | None) -> Position:
 def _check_limits(text: str) -> None:
     depth = 0
     aliases = 0
+    values = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)):
+                values += 1
+                if values > MAX_WRITTEN_VALUES:
+                    raise YamlProblem(
+                        f"the file has more than {MAX_WRITTEN_VALUES:,} values; a scenario needs far fewer",
+                        _position(event.start_mark),
+                    )
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -94,6 +106,18 @@ def _check_limits(text: str) -> None:
                     )
     except yaml.MarkedYAMLError as error:
         raise _syntax_problem(error) from None
+    except yaml.reader.ReaderError as error:
+        raise _character_problem(text, error) from None
+
+
+def _character_problem(text: str, error: yaml.reader.ReaderError) -> YamlProblem:
+    """A character YAML does not allow in a file (a NUL, most control characters), located."""
+    at = error.position
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    character = error.character if isinstance(error.character, str) else chr(error.character)
+    name = "a NUL character" if character == "\0" else f"the control character U+{ord(character):04X}"
+    return YamlProblem(f"the file contains {name}, which YAML does not allow; remove it", Position(line, column))
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError) -> YamlProblem:

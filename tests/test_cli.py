@@ -141,6 +141,14 @@ def test_validate_reports_every_file_and_exits_1(tmp_path: Path) -> None:
     assert set(problems[0]) == {"file", "line", "column", "message", "severity"}
 
 
+def test_validate_reports_a_nul_byte_as_a_located_problem(tmp_path: Path) -> None:
+    good = (RULE_SCENARIOS / "account.yaml").read_text()
+    write(tmp_path, "nul.yaml", good.replace("status: busy", "status: b\0usy", 1))
+    status, out, err = run("validate", str(tmp_path))
+    assert status == 1 and "internal error" not in out + err
+    assert "the file contains a NUL character, which YAML does not allow; remove it" in out
+
+
 def test_validate_clean_and_duplicate_ids(tmp_path: Path) -> None:
     status, out, _ = run("validate", str(RULE_SCENARIOS))
     assert (status, out) == (0, "")

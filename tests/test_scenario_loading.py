@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from coach.problems import BadInput
-from coach.scenario import SCHEMA_PATH, json_schema, parse_scenario
-from coach.yamlsafe import MAX_ALIASES, MAX_BYTES, MAX_DEPTH
+from coach.scenario import MAX_PROBLEMS_SHOWN, SCHEMA_PATH, json_schema, parse_scenario
+from coach.yamlsafe import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, MAX_WRITTEN_VALUES
 
 VALID = textwrap.dedent(
     """\
@@ -101,6 +101,29 @@ def test_alias_count_and_expansion_are_limited() -> None:
     laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     assert "expands to more than" in problems_of("\n".join(laughs))[0]
+
+
+@pytest.mark.parametrize(
+    ("character", "named"), [("\0", "a NUL character"), ("\x07", "the control character U+0007")]
+)
+def test_a_character_yaml_refuses_is_a_located_problem(character: str, named: str) -> None:
+    text = VALID.replace("title: Renewal block", f"title: Renewal{character} block")
+    assert problems_of(text) == [f"s.yaml:2:15: the file contains {named}, which YAML does not allow; remove it"]
+
+
+def test_a_file_of_too_many_values_is_refused_as_soon_as_it_has_them() -> None:
+    many = "id: x\nextra:\n" + "".join(f"  k{i}: v\n" for i in range(MAX_WRITTEN_VALUES))
+    (problem,) = problems_of(many)
+    assert problem.endswith(f"the file has more than {MAX_WRITTEN_VALUES:,} values; a scenario needs far fewer")
+    stopped_at = int(problem.split(":")[1])
+    assert stopped_at < MAX_WRITTEN_VALUES // 2 + 2, "it stops where the count is passed, not at the end"
+
+
+def test_a_file_wrong_everywhere_lists_the_first_problems_and_counts_the_rest() -> None:
+    text = VALID + "".join(f"unknown{i}: 1\n" for i in range(MAX_PROBLEMS_SHOWN + 40))
+    problems = problems_of(text)
+    assert len(problems) == MAX_PROBLEMS_SHOWN + 1
+    assert problems[-1].endswith("... and 40 more problems after this line; fix these first")
 
 
 def test_unsafe_tags_are_refused() -> None:

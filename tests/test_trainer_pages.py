@@ -168,6 +168,18 @@ def test_workbench_reports_problems_by_line(store) -> None:
     assert "To publish, fix this: it does not load." in [c.value for c in app.caption]
 
 
+def test_workbench_reports_a_nul_byte_and_a_huge_file_without_breaking(store) -> None:
+    app = click(workbench(store), "workbench_template")
+    template = app.text_area(key="workbench_editor").value
+    edit(app, template.replace("title: ", "title: a\0", 1))
+    assert not app.exception
+    assert any("the file contains a NUL character, which YAML does not allow; remove it" in text for text in texts(app))
+    edit(app, template + "".join(f"extra{i}: 1\n" for i in range(12_000)))
+    assert not app.exception
+    assert any("values; a scenario needs far fewer" in text for text in texts(app))
+    assert len(texts(app)) < 20, "one problem, not one per key"
+
+
 def test_a_trainer_writes_saves_publishes_and_trainees_get_it(store) -> None:
     app = click(workbench(store), "workbench_template")
     edit(app, MY_SCENARIO)
