@@ -1,12 +1,16 @@
 """Chat Reference Coach: the Streamlit entry point. Pages live in app_pages/; each checks its role itself."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages.ui import app_store, current_session, init_state, log_out, set_login_cookie
 from coach.markdown_text import escape_markdown
 from coach.storage import Role
 
-st.set_page_config(page_title="Chat Reference Coach", page_icon=":material/forum:", layout="wide")
+# The icon is a file of ours: a Material icon as page icon is fetched from Google's font server.
+st.set_page_config(page_title="Chat Reference Coach", page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
+                   layout="wide")
 init_state()
 
 

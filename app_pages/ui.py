@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import re
+import html
 from collections import Counter
 
 import streamlit as st
@@ -138,9 +137,9 @@ def set_login_cookie(session: LoginSession) -> None:
     if session.cookie_set or not ticket:
         st.session_state.auth_cookie_ticket = None
         return
+    route = session_route_path()
     st.html(
-        f"<script>fetch({json.dumps(session_route_path())}, {{method: 'POST', credentials: 'same-origin', "
-        f"headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {json.dumps(ticket)}}})}})"
+        f'<script src="{html.escape(route)}.js" data-route="{html.escape(route)}" data-ticket="{html.escape(ticket)}">'
         "</script>",
         unsafe_allow_javascript=True,
     )

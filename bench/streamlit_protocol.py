@@ -70,8 +70,10 @@ def start_server(script: Path, env: dict[str, str], log: Path | None = None) -> 
 class Client:
     """One browser tab, as far as the server can tell."""
 
-    def __init__(self, port: int, query_string: str = "", page_name: str = "") -> None:
+    def __init__(self, port: int, query_string: str = "", page_name: str = "",
+                 headers: dict[str, str] | None = None) -> None:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        self.headers = headers or {}  # sent with the WebSocket handshake (a proxy's X-Forwarded-For)
         self.query_string = query_string
         self.page_name = page_name  # the page in the URL path, as a browser asks for it
         self.widget_ids: dict[str, str] = {}  # user key -> widget id
@@ -81,7 +83,8 @@ class Client:
         self.connection = None
 
     async def connect(self) -> None:
-        self.connection = await connect(self.url, subprotocols=["streamlit"], max_size=None)
+        self.connection = await connect(self.url, subprotocols=["streamlit"], max_size=None,
+                                        additional_headers=self.headers)
         await self.rerun([])
 
     async def close(self) -> None:

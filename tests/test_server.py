@@ -7,7 +7,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from coach.storage import Role, SessionPolicy
+from sqlalchemy import select
+
+from bench.streamlit_protocol import Client, run
+from coach.storage import Role, SessionPolicy, sql
 from coach.storage.sql import open_store
 from tests.conftest import PASSWORD, app_server
 
@@ -42,11 +45,35 @@ def test_a_ticket_buys_one_httponly_cookie_and_every_answer_carries_the_security
         assert post(port, b"not json")[0] == 403
         assert post(port, json.dumps({"ticket": ["x"]}).encode())[0] == 403
         assert post(port, b"{" + b" " * 5000 + b"}")[0] == 413
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/coach/session.js", timeout=10) as script:
+            assert script.headers["content-type"].startswith("text/javascript")
+            assert "tag.dataset.ticket" in script.read().decode()
         answers = [dict(urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).headers.items())
-                   for path in ("/", "/_stcore/health", "/console?attempt=abc")]
+                   for path in ("/", "/_stcore/health", "/console?attempt=abc", "/coach/session.js")]
         answers.append(post(port, b"{}")[1])  # the route's own refusal
     for headers in answers:
         lowered = {name.lower(): value for name, value in headers.items()}
         assert lowered["x-frame-options"] == "DENY"
-        assert lowered["content-security-policy"] == "frame-ancestors 'none'"
+        policy = dict(part.strip().split(" ", 1) for part in lowered["content-security-policy"].split(";"))
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+        assert policy["default-src"] == policy["connect-src"] == "'self'"
+        assert policy["img-src"] == "'self' data: blob:", "no image from another site"
+        assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
         assert lowered["referrer-policy"] == "same-origin"
+
+
+def test_behind_a_trusted_proxy_the_audit_log_records_the_users_address(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
+    store = open_store(database)
+    store.create_user("lee", "Lee", Role.TRAINEE, PASSWORD)
+    with app_server(database, tmp_path / "server.log") as (_, port):  # a proxy on the same machine
+        async def wrong_password() -> None:
+            tab = Client(port, headers={"X-Forwarded-For": "203.0.113.77"})
+            await tab.connect()
+            await tab.rerun(tab.press("login_submit", login_username="lee", login_password="not the password"))
+            await tab.close()
+
+        run(wrong_password())
+    with store.engine.connect() as conn:
+        sources = conn.execute(select(sql.login_attempts.c.source)).scalars().all()
+    assert sources == ["203.0.113.77"]

@@ -94,13 +94,23 @@ def browser(chromium_path: str):
 
 @pytest.fixture
 def page(browser, app_url: str, request):
+    """A fresh browser tab on the app. The test fails if the page's Content-Security-Policy refused
+    anything (the app must work under it) or the page asked another site for anything."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    context.on("console", lambda message: refused.append(message.text)
+               if "Content Security Policy" in message.text else None)
+    context.on("request", lambda asked: elsewhere.append(asked.url)
+               if not asked.url.startswith((app_url, "data:", "blob:")) else None)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(app_url)
     page.screenshot_step = _screenshot_step(page, request.node.name)
     yield page
     context.close()
+    assert not refused, refused
+    assert not elsewhere, elsewhere
 
 
 def _screenshot_step(page, test_name: str):

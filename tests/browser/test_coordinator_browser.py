@@ -20,10 +20,15 @@ def test_coordinator_filters_the_dashboard_and_opens_a_replay(page: Page) -> Non
     metric = page.get_by_test_id("stMetricValue").first
     expect(metric).to_have_text(re.compile(r"^\d+$"))
     assert int(metric.inner_text()) >= 3  # the console tests of this session may have finished more
+    # the charts draw under the Content-Security-Policy (no eval: Vega's interpreter)
+    expect(page.get_by_test_id("stVegaLiteChart").first.locator("canvas, svg").first).to_be_visible()
     page.screenshot_step("dashboard")
 
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_role("combobox", name=re.compile("Cohorts")).click()
+    cohorts = sidebar.get_by_role("combobox", name=re.compile("Cohorts"))
+    cohorts.scroll_into_view_if_needed()
+    cohorts.click()
+    page.keyboard.type("spring")  # the list opens as the filter is typed, even at the window's foot
     page.get_by_role("option", name="spring").click()
     wait_for_app(page)
     page.keyboard.press("Escape")
