@@ -24,7 +24,7 @@ from coach.yamlsafe import LocatedDocument, YamlProblem, load_located
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "scenario.schema.json"
 # More problems than this in one file are counted, not listed.
-MAX_PROBLEMS_SHOWN = 100
+MAX_PROBLEMS_SHOWN = 200
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
