@@ -30,10 +30,16 @@ def _escape_word(word: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", word)
 
 
+# Bidirectional embedding, override and isolate controls reorder what follows them on screen
+# ("Kim\u202etxt.exe" shows as "Kimexe.txt"): dropped. Zero-width characters stay (joiners
+# are part of emoji and of several scripts); they cannot hide a link, which is inline code.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def escape_markdown(text: str) -> str:
     """Text that Markdown shows literally (links, images and HTML included), line breaks kept."""
     lines = []
-    for line in text.splitlines():
+    for line in _BIDI_CONTROLS.sub("", text).splitlines():
         lines.append("".join(part if part.isspace() else _escape_word(part) for part in re.split(r"(\s+)", line) if part))
     return "  \n".join(lines)
 

@@ -24,9 +24,12 @@ from tests.conftest import PASSWORD, ROOT, sign_in
 from tests.test_console import Console
 
 LINK, IMAGE = "[go](http://evil.example/a)", "![p](http://evil.example/p.png)"
-HOSTILE = f"{IMAGE} {LINK} <b>b</b> **strong** :red[r] $x$"  # fits a display name with room to spare
-# what must not survive outside inline code: addresses, and Markdown or HTML left unescaped
-FORBIDDEN = re.compile(r"evil\.example|<b>|\*\*strong|:red\[|(?<!\\)\$x|\]\(|!\[")
+# Markdown and HTML, Streamlit's directives, LaTeX, a right-to-left override and a zero-width space
+EXTRAS = ":material/skull: \u202eRTL\u200bwww.evil.example"
+HOSTILE = f"{IMAGE} {LINK} <b>b</b> **strong** :red[r] $x$ {EXTRAS}"
+NAME = f"{IMAGE} {LINK} :red[r] $x$"  # display names and cohorts: at most 100 characters
+# what must not survive outside inline code: addresses, Markdown or HTML left unescaped, bidi controls
+FORBIDDEN = re.compile(r"evil\.example|<b>|\*\*strong|:red\[|(?<!\\)\$x|\]\(|!\[|(?<!\\):material/skull|\u202e")
 INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 # (element type, field) pairs that Streamlit shows as plain text
 PLAIN = {
@@ -98,8 +101,9 @@ def hostile_scenario() -> str:
 
 @pytest.fixture
 def hostile_world(store):
-    coordinator = store.create_user("cora", f"Cora {HOSTILE}", Role.COORDINATOR, PASSWORD, f"staff {HOSTILE}")
-    trainee = store.create_user("www.evil.example", f"Tess {HOSTILE}", Role.TRAINEE, PASSWORD, f"fall {HOSTILE}")
+    coordinator = store.create_user("cora", f"Cora {NAME}", Role.COORDINATOR, PASSWORD, f"staff {NAME}")
+    trainee = store.create_user("www.evil.example", f"Tess {NAME}", Role.TRAINEE, PASSWORD, f"fall {NAME}")
+    store.create_user("tina", f"Tina {NAME}", Role.TRAINER, PASSWORD, f"trainers {NAME}")
     saved = store.save_scenario_draft(coordinator, SCENARIO_ID, f"Fire alarm {HOSTILE}", hostile_scenario(),
                                       f"note {HOSTILE}", None)
     publish(store, coordinator, saved.version)
@@ -151,16 +155,27 @@ def test_a_trainee_practising_never_sees_hostile_text_rendered(hostile_world, st
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("page", ["dashboard.py", "trainee.py", "attempts.py", "accounts.py", "scenarios.py",
-                                  "workbench.py", "account.py", "replay.py"])
-def test_a_coordinator_never_sees_hostile_text_rendered(hostile_world, store, page: str) -> None:
+PAGES_OF = {
+    "coordinator": ["dashboard.py", "trainee.py", "attempts.py", "accounts.py", "scenarios.py", "workbench.py",
+                    "account.py", "replay.py", "rule_catalogue.py"],
+    "trainer": ["scenarios.py", "workbench.py", "attempts.py", "account.py", "rule_catalogue.py"],
+}
+
+
+@pytest.mark.parametrize(("username", "page"), [
+    (username, page) for username, pages in (("cora", PAGES_OF["coordinator"]), ("tina", PAGES_OF["trainer"]))
+    for page in pages
+])
+def test_coordinators_and_trainers_never_see_hostile_text_rendered(hostile_world, store, username: str,
+                                                                   page: str) -> None:
     coordinator, trainee = hostile_world
+    viewer = store.find_user(username)
     played = Console(store, trainee.username)
     played.start(SCENARIO_ID, "assessment").say(f"Hi {HOSTILE}")
     played.app.text_area(key="console_notes").input(f"Note {HOSTILE}")
     played.press("console_save_notes").finish()
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    sign_in(app, store, coordinator)
+    sign_in(app, store, viewer)
     app.run()
     app.switch_page(f"app_pages/{page}")
     if page == "replay.py":

@@ -17,6 +17,9 @@ from coach.markdown_text import escape_markdown, escape_markdown_except_code
         ("a`b`@c", "``a`b`@c``"),
         ("$x^2$ :smile: :red[red] # heading", r"\$x\^2\$ \:smile\: \:red\[red\] \# heading"),
         ("line one\nline two", "line one  \nline two"),
+        (":material/home: icon", r"\:material\/home\: icon"),
+        ("Kim\u202etxt.exe \u2067x\u2069", r"Kimtxt\.exe x"),  # bidi controls dropped
+        ("\u200bwww.evil.example", "`\u200bwww.evil.example`"),  # zero-width kept, still no link
     ],
 )
 def test_escape_markdown(typed: str, shown: str) -> None:
