@@ -79,7 +79,7 @@ class Client:
         self.widget_ids: dict[str, str] = {}  # user key -> widget id
         self.choices: dict[str, WidgetState] = {}  # selectbox and radio states, sent back like a browser does
         self.fragments: dict[str, str] = {}  # widget id -> the fragment it was drawn in
-        self.texts: list[str] = []  # markdown and text of the last run, to read the page
+        self.texts: list[str] = []  # markdown, text, headings and alerts of the last run, to read the page
         self.connection = None
 
     async def connect(self) -> None:
@@ -122,7 +122,7 @@ class Client:
             return
         element = delta.new_element
         kind = element.WhichOneof("type")
-        if kind in ("markdown", "text", "heading"):
+        if kind in ("markdown", "text", "heading", "alert"):  # alert: st.error, st.warning, ...
             self.texts.append(getattr(element, kind).body)
         widget = getattr(element, kind, None) if kind else None
         widget_id = getattr(widget, "id", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from bench.streamlit_protocol import Client, run
 from coach.storage import Role, SessionPolicy, sql
 from coach.storage.sql import open_store
+from coach.storage.throttle import FREE_FAILURES, Key
 from tests.conftest import PASSWORD, app_server
 
 
@@ -77,3 +79,29 @@ def test_behind_a_trusted_proxy_the_audit_log_records_the_users_address(tmp_path
     with store.engine.connect() as conn:
         sources = conn.execute(select(sql.login_attempts.c.source)).scalars().all()
     assert sources == ["203.0.113.77"]
+
+
+def test_guesses_sent_at_once_over_the_websocket_are_all_counted(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
+    store = open_store(database)
+    store.create_user("cora", "Cora", Role.COORDINATOR, PASSWORD)
+    guesses = 12
+
+    async def guess(number: int) -> str:
+        tab = Client(port, headers={"X-Forwarded-For": "203.0.113.9"})
+        await tab.connect()
+        await tab.rerun(tab.press("login_submit", login_username="cora", login_password=f"guess number {number}"))
+        await tab.close()
+        return tab.page_text()
+
+    async def all_at_once() -> list[str]:
+        return list(await asyncio.gather(*(guess(n) for n in range(guesses))))
+
+    with app_server(database, tmp_path / "server.log") as (_, port):
+        pages = run(all_at_once())
+    with store.engine.connect() as conn:
+        checked = conn.execute(select(sql.login_attempts.c.id)).scalars().all()
+    refused = [page for page in pages if "Too many failed sign-ins" in page]
+    assert len(checked) <= FREE_FAILURES[Key.PAIR] + 1
+    assert len(refused) == guesses - len(checked)
+    assert store.authenticate("cora", PASSWORD, source="198.51.100.1") is not None, "the owner elsewhere gets in"
