@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from collections import Counter
 
 import streamlit as st
@@ -28,6 +29,7 @@ from coach.transcript_view import Line, LineKind
 STATE_DEFAULTS: dict[str, object] = {
     "auth_session_id": None,  # the login's server-side session (coach.storage.LoginSession.id)
     "auth_cookie_ticket": None,  # a new login's one-time ticket, which the browser trades for its cookie
+    "auth_checked": None,  # (time.monotonic(), LoginSession) of the last time the login was read
     "auth_has_users": False,  # once an account exists, the first-account form is gone for good
     "console_attempt": None,  # coach.attempt.Attempt being played
     "console_clock": None,  # a clock to use instead of the real one (tests)
@@ -107,22 +109,34 @@ def session_route_path() -> str:
     return f"/{base}/{SESSION_ROUTE}" if base else f"/{SESSION_ROUTE}"
 
 
+# Without a user action (the chat's refresh every second, the page drawn after an action was
+# checked) the login is read again at most this often; every action reads it afresh.
+SESSION_RECHECK_SECONDS = 10.0
+
+
 def current_session(acted: bool = False) -> LoginSession | None:
     """The login of this browser tab: its own, else the one the browser's session cookie names (a
-    reload, a second tab). Read afresh every time, so that logging out elsewhere, a password reset,
-    a disabled account or a new role applies at the next action. `acted`: the user did something,
-    which restarts the idle time."""
-    store, policy = app_store(), session_policy()
+    reload, a second tab). Read afresh at every action, so that logging out elsewhere, a password
+    reset, a disabled account or a new role applies at the next action; between actions at most
+    every SESSION_RECHECK_SECONDS. `acted`: the user did something, which restarts the idle time."""
+    checked = st.session_state.auth_checked
     session_id = st.session_state.auth_session_id
+    if (not acted and checked is not None and session_id == checked[1].id
+            and time.monotonic() - checked[0] < SESSION_RECHECK_SECONDS):
+        return checked[1]
+    store, policy = app_store(), session_policy()
     if session_id is None:
         token = st.context.cookies.get(SESSION_COOKIE)
         session = store.session_for_cookie(token, policy) if isinstance(token, str) and token else None
         if session is not None:
             st.session_state.auth_session_id = session.id
+            st.session_state.auth_checked = (time.monotonic(), session)
         return session
     session = store.check_session(session_id, policy, acted)
     if session is None:
         forget_login()
+    else:
+        st.session_state.auth_checked = (time.monotonic(), session)
     return session
 
 
@@ -164,6 +178,7 @@ def require_role(*roles: Role) -> User:
 
 def forget_login() -> None:
     st.session_state.auth_session_id = None
+    st.session_state.auth_checked = None
     st.session_state.auth_cookie_ticket = None
     st.session_state.console_attempt = None
 

@@ -402,3 +402,15 @@ def test_a_long_transcript_is_sent_in_blocks_of_which_only_the_last_changes(cons
     assert after[: len(before) - 1] == before[:-1]  # the full blocks are sent again unchanged
     assert "Line 5 of a long chat" in after[-1] and "Line 5" not in "".join(after[:-1])
     assert -(-len(console.events) // 4) >= len(after)
+
+
+def test_a_message_reads_the_login_once_per_action_not_again_for_the_chat(console: Console, monkeypatch) -> None:
+    console.start(TRANSFER_SCENARIO, "practice")
+    reads = []
+    real = type(console.store).check_session
+    monkeypatch.setattr(type(console.store), "check_session",
+                        lambda store, *args, **kwargs: reads.append(args) or real(store, *args, **kwargs))
+    console.say("Hi Gloria, let me look into that charge for you.")
+    # AppTest runs the whole page: the message's callback and app.py are actions and read the login;
+    # the chat area drawn after them uses that reading (in a browser only the callback reads it)
+    assert [acted for _, _, acted in reads] == [True, True]
