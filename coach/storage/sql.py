@@ -96,6 +96,11 @@ AUTH_LOG = logging.getLogger("coach.auth")
 # beyond them wait for a free one this long, then are refused (SignInsBusy).
 PASSWORD_CHECKS_AT_ONCE = 2
 PASSWORD_CHECK_WAIT = 5.0  # seconds
+# Keys whose attempts are counted as failures before the password is checked (and given back on a
+# success), so that parallel guesses cannot pass them: one guesser at one account, and one account
+# guessed at from many addresses. An address's count over all usernames grows when a check fails
+# instead: a classroom behind one address signing in at once must not look like an attack.
+COUNTED_BEFORE_THE_CHECK = frozenset({Key.PAIR, Key.USER})
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 TICKET_LIFETIME = timedelta(minutes=1)  # from login to the browser trading the ticket for its cookie
 SESSION_TOUCH_EVERY = timedelta(minutes=1)  # how precise the idle timeout is
@@ -599,36 +604,45 @@ class SqlStore:
     def authenticate(self, username: str, password: str, source: str = "") -> User | None:
         typed = normalize_username(username)[:TYPED_USERNAME_LENGTH]
         source = source[:SOURCE_LENGTH]
-        with self._password_check() as hashing:
-            keys = self._throttle_keys(typed, source)
+        keys = self._throttle_keys(typed, source)
+        with self._write() as conn:
+            self._count_attempt(conn, keys, typed, source)
+        with self._read() as conn:
+            row = conn.execute(
+                select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == typed)
+            ).one_or_none()
+        # The password is checked even when the answer is already no, so every refusal takes as long
+        # (but one longer than any allowed is refused unhashed: hashing it would cost more). Only the
+        # hashing holds one of the few password checks, never a wait for the database.
+        try:
+            with self._password_check() as hashing:
+                if len(password) > MAX_LENGTH:
+                    reason: str | None = "password too long"
+                elif row is None:
+                    hashing(spend_verify_time, password)
+                    reason = "no such user"
+                elif not hashing(verify_password, row.password_hash, password):
+                    reason = "wrong password"
+                elif row.disabled:
+                    reason = "account disabled"
+                else:
+                    reason = None
+                rehashed = (hashing(hash_password, password)
+                            if reason is None and needs_rehash(row.password_hash) else None)
+        except SignInsBusy:
             with self._write() as conn:
-                self._count_attempt(conn, keys, typed, source)
-            # the password is checked even when the answer is already no, so every refusal takes as
-            # long (but one longer than any allowed is refused unhashed: hashing it would cost more)
-            with self._read() as conn:
-                row = conn.execute(
-                    select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == typed)
-                ).one_or_none()
-            if len(password) > MAX_LENGTH:
-                reason: str | None = "password too long"
-            elif row is None:
-                hashing(spend_verify_time, password)
-                reason = "no such user"
-            elif not hashing(verify_password, row.password_hash, password):
-                reason = "wrong password"
-            elif row.disabled:
-                reason = "account disabled"
-            else:
-                reason = None
-            rehashed = hashing(hash_password, password) if reason is None and needs_rehash(row.password_hash) else None
+                self._give_back_attempt(conn, keys, forget_pair=False)  # it was never checked
+            raise
         with self._write() as conn:
             conn.execute(
                 insert(login_attempts).values(username=typed, at=_now(), success=reason is None, source=source)
             )
             if reason is None:
-                self._give_back_attempt(conn, keys)
+                self._give_back_attempt(conn, keys, forget_pair=True)
                 if rehashed:
                     conn.execute(update(users).where(users.c.id == row.id).values(password_hash=rehashed))
+            else:
+                self._count_failure(conn, [key for key in keys if key[0] not in COUNTED_BEFORE_THE_CHECK])
         if reason is not None:
             AUTH_LOG.warning("login failed (%s): username=%r source=%r", reason, typed, source)
             return None
@@ -654,8 +668,9 @@ class SqlStore:
 
     @staticmethod
     def _count_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]], typed: str, source: str) -> None:
-        """Count this attempt as a failure under every key, unless one of them still has to wait
-        (TooManyAttempts, nothing counted). One transaction, rows locked: parallel guesses queue."""
+        """Refuse the attempt (TooManyAttempts, nothing counted) while any key still has to wait; else
+        count it as a failure under the keys of COUNTED_BEFORE_THE_CHECK, in this one transaction with
+        the rows locked, so that guesses sent in parallel queue and every one is counted."""
         now = _now()
         dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         conn.execute(
@@ -679,6 +694,21 @@ class SqlStore:
             raise TooManyAttempts(
                 f"Too many failed sign-ins: wait {wait_in_words(wait)}, then try again.", wait
             )
+        SqlStore._add_failure(conn, {key: row for key, row in rows.items() if key[0] in COUNTED_BEFORE_THE_CHECK}, now)
+
+    @staticmethod
+    def _count_failure(conn: Connection, keys: Sequence[tuple[Key, str, str]]) -> None:
+        """A checked password was wrong: count it under the keys not counted before the check."""
+        if not keys:
+            return
+        rows = {
+            (Key(row.kind), row.username, row.source): row
+            for row in conn.execute(select(login_throttle).where(_throttle_rows(keys)).with_for_update())
+        }
+        SqlStore._add_failure(conn, rows, _now())
+
+    @staticmethod
+    def _add_failure(conn: Connection, rows: dict[tuple[Key, str, str], Row[Any]], now: datetime) -> None:
         for (kind, name, where), row in rows.items():
             failures = (row.failures if row.last_failure_at > now - WINDOW else 0) + 1
             delay = delay_after(kind, failures)
@@ -689,11 +719,14 @@ class SqlStore:
             )
 
     @staticmethod
-    def _give_back_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]]) -> None:
-        """A success: the pair's failures are forgotten; the wider keys get their count back."""
+    def _give_back_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]], forget_pair: bool) -> None:
+        """Undo the count made before the check: a success (which also forgets the pair's failures,
+        `forget_pair`) or a check that never ran."""
         for kind, name, where in keys:
+            if kind not in COUNTED_BEFORE_THE_CHECK:
+                continue
             which = _throttle_rows([(kind, name, where)])
-            if kind is Key.PAIR:
+            if kind is Key.PAIR and forget_pair:
                 conn.execute(delete(login_throttle).where(which))
                 continue
             row = conn.execute(select(login_throttle).where(which).with_for_update()).one_or_none()

@@ -12,9 +12,11 @@ Three keys are counted for each sign-in:
   failures, because a library's computers may share one address.
 
 The failures of a key are forgotten `WINDOW` after the last one, at a successful sign-in (for
-`pair`), after a password reset and after a coordinator's unlock. `SqlStore.authenticate`
-counts an attempt as failed before it checks the password, in the same transaction that reads
-the delay, so guesses sent in parallel are all counted (and a success gives its count back).
+`pair`), after a password reset and after a coordinator's unlock. Under `pair` and `user`,
+`SqlStore.authenticate` counts an attempt as failed before it checks the password, in the same
+transaction that reads the delay, so guesses sent in parallel are all counted (a success gives
+its count back); under `source` it counts a check that failed, so that many people behind one
+address can sign in at the same moment.
 """
 
 from __future__ import annotations

@@ -240,3 +240,29 @@ def test_changing_ones_own_password_needs_the_current_one_and_ends_the_other_log
     policy = sql.SessionPolicy()
     assert store.check_session(here.id, policy, acted=False) is not None
     assert store.check_session(elsewhere.id, policy, acted=False) is None
+
+
+def test_a_classroom_behind_one_address_signs_in_at_once(store: SqlStore) -> None:
+    trainees = FREE_FAILURES[Key.SOURCE] + 30
+    for number in range(trainees):
+        store.create_user(f"student{number}", f"Student {number}", Role.TRAINEE, PASSWORD)
+    with ThreadPoolExecutor(max_workers=trainees) as pool:
+        outcomes = list(pool.map(lambda n: _outcome(store, f"student{n}", PASSWORD, "192.0.2.200"), range(trainees)))
+    assert outcomes == ["signed in"] * trainees
+
+
+def test_a_sign_in_refused_as_busy_is_not_counted_as_a_failure(
+    store: SqlStore, cora: User, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail(store, FREE_FAILURES[Key.PAIR])  # one more failure and the next attempt would wait
+    monkeypatch.setattr(sql, "PASSWORD_CHECK_WAIT", 0.01)
+    for _ in range(sql.PASSWORD_CHECKS_AT_ONCE):
+        store._password_checks.acquire()
+    try:
+        for _ in range(3):
+            with pytest.raises(SignInsBusy):
+                store.authenticate("cora", "not the password", source=ATTACKER)
+    finally:
+        for _ in range(sql.PASSWORD_CHECKS_AT_ONCE):
+            store._password_checks.release()
+    assert store.authenticate("cora", PASSWORD, source=ATTACKER) == cora
