@@ -30,7 +30,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app_pages.ui import SESSION_COOKIE, app_store, session_route_path
+from app_pages.ui import SESSION_COOKIE, session_route_path, shared_store
 from coach.storage.config import session_policy
 
 MAX_TICKET_REQUEST = 1024  # bytes: a ticket is 43 characters
@@ -88,7 +88,7 @@ async def bind_session(request: Request) -> Response:
         ticket = (await request.json()).get("ticket")
     except ValueError:
         ticket = None
-    token = await run_in_threadpool(app_store().bind_session, ticket) if isinstance(ticket, str) else None
+    token = await run_in_threadpool(shared_store().bind_session, ticket) if isinstance(ticket, str) else None
     if token is None:
         return Response(status_code=403)
     answer = Response(status_code=204)

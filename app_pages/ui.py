@@ -29,6 +29,7 @@ from coach.transcript_view import Line, LineKind
 STATE_DEFAULTS: dict[str, object] = {
     "auth_session_id": None,  # the login's server-side session (coach.storage.LoginSession.id)
     "auth_cookie_ticket": None,  # a new login's one-time ticket, which the browser trades for its cookie
+    "storage_store": None,  # the process's Store (shared_store()), remembered for this session
     "auth_checked": None,  # (time.monotonic(), LoginSession) of the last time the login was read
     "auth_has_users": False,  # once an account exists, the first-account form is gone for good
     "console_attempt": None,  # coach.attempt.Attempt being played
@@ -96,8 +97,18 @@ def open_app_store(url: str) -> Store:
     return store
 
 
-def app_store() -> Store:
+def shared_store() -> Store:
+    """The process's store, found from the settings (also outside a page run: server.py's routes)."""
     return open_app_store(database_url())
+
+
+def app_store() -> Store:
+    """The store, remembered for this browser session: finding it again (reading the secrets, the
+    cache lookup) cost a third of a millisecond on every action."""
+    store = st.session_state.storage_store
+    if store is None:
+        store = st.session_state.storage_store = shared_store()
+    return store
 
 
 SESSION_COOKIE = "coach_session"

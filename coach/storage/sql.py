@@ -35,11 +35,13 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     Row,
+    Select,
     String,
     Table,
     Text,
     TypeDecorator,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -457,6 +459,27 @@ def _version_of(row: Row[Any]) -> ScenarioVersion:
     return ScenarioVersion(**{name: row._mapping[name] for name in ScenarioVersion.__slots__})
 
 
+# Read at every user action: built once (SQLAlchemy then reuses the compiled statement at once).
+_LIVE_SESSIONS = select(
+    *_USER_COLUMNS, login_sessions.c.id.label("session_id"), login_sessions.c.started_at,
+    login_sessions.c.last_action_at, login_sessions.c.ended_at, login_sessions.c.cookie_hash,
+).select_from(login_sessions.join(users, users.c.id == login_sessions.c.user_id))
+_SESSION_BY_ID = _LIVE_SESSIONS.where(login_sessions.c.id == bindparam("session_id"))
+_SESSION_BY_COOKIE = _LIVE_SESSIONS.where(login_sessions.c.cookie_hash == bindparam("cookie_hash"))
+_OPEN_OWN_ATTEMPT = (
+    select(attempts.c.id)
+    .select_from(attempts.join(users))
+    .where(
+        attempts.c.id == bindparam("attempt_id"),
+        attempts.c.owner_id == bindparam("owner_id"),
+        attempts.c.finished_at.is_(None),
+        users.c.disabled.is_(False),
+    )
+    .with_for_update(of=attempts)
+)
+_LAST_SEQ = select(func.max(attempt_events.c.seq)).where(attempt_events.c.attempt_id == bindparam("attempt_id"))
+
+
 def _throttle_rows(keys: Sequence[tuple[Key, str, str]]) -> ColumnElement[bool]:
     return or_(*(
         and_(login_throttle.c.kind == kind.value, login_throttle.c.username == name, login_throttle.c.source == where)
@@ -836,21 +859,16 @@ class SqlStore:
         return token if bound == 1 else None
 
     def session_for_cookie(self, token: str, policy: SessionPolicy) -> LoginSession | None:
-        return self._live_session(login_sessions.c.cookie_hash == _token_hash(token), policy, acted=True)
+        return self._live_session(_SESSION_BY_COOKIE, {"cookie_hash": _token_hash(token)}, policy, acted=True)
 
     def check_session(self, session_id: str, policy: SessionPolicy, acted: bool) -> LoginSession | None:
-        return self._live_session(login_sessions.c.id == session_id, policy, acted)
+        return self._live_session(_SESSION_BY_ID, {"session_id": session_id}, policy, acted)
 
-    def _live_session(self, which: ColumnElement[bool], policy: SessionPolicy, acted: bool) -> LoginSession | None:
+    def _live_session(
+        self, query: Select[Any], parameters: dict[str, str], policy: SessionPolicy, acted: bool
+    ) -> LoginSession | None:
         with self._read() as conn:
-            row = conn.execute(
-                select(
-                    *_USER_COLUMNS, login_sessions.c.id.label("session_id"), login_sessions.c.started_at,
-                    login_sessions.c.last_action_at, login_sessions.c.ended_at, login_sessions.c.cookie_hash,
-                )
-                .select_from(login_sessions.join(users, users.c.id == login_sessions.c.user_id))
-                .where(which)
-            ).one_or_none()
+            row = conn.execute(query, parameters).one_or_none()
         if row is None or row.ended_at is not None:
             return None
         now = _now()
@@ -1156,9 +1174,7 @@ class SqlStore:
             self._lock_open_own_attempt(conn, viewer, attempt_id)
             # events are numbered 0, 1, 2...: the next is one past the highest, found in the primary
             # key's index without counting a long chat's rows
-            last_seq = conn.execute(
-                select(func.max(attempt_events.c.seq)).where(attempt_events.c.attempt_id == attempt_id)
-            ).scalar_one()
+            last_seq = conn.execute(_LAST_SEQ, {"attempt_id": attempt_id}).scalar_one()
             next_seq = 0 if last_seq is None else last_seq + 1
             if first_seq < next_seq:
                 raise Conflict(f"Event {first_seq} of this attempt is taken: it has {next_seq} events now.")
@@ -1263,17 +1279,7 @@ class SqlStore:
         """Only the owner changes an attempt, and only while it is open. The row lock (PostgreSQL;
         SQLite's BEGIN IMMEDIATE already excludes other writers) makes appends and finishing of
         one attempt take turns."""
-        found = conn.execute(
-            select(attempts.c.id)
-            .select_from(attempts.join(users))
-            .where(
-                attempts.c.id == attempt_id,
-                attempts.c.owner_id == viewer.id,
-                attempts.c.finished_at.is_(None),
-                users.c.disabled.is_(False),
-            )
-            .with_for_update(of=attempts)
-        ).one_or_none()
+        found = conn.execute(_OPEN_OWN_ATTEMPT, {"attempt_id": attempt_id, "owner_id": viewer.id}).one_or_none()
         if found is None:
             raise NotFound("There is no such open attempt of yours.")
 
