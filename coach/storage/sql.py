@@ -480,6 +480,21 @@ _OPEN_OWN_ATTEMPT = (
 _LAST_SEQ = select(func.max(attempt_events.c.seq)).where(attempt_events.c.attempt_id == bindparam("attempt_id"))
 
 
+def _in_lock_order(keys: Sequence[tuple[Key, str, str]]) -> list[tuple[Key, str, str]]:
+    """Every transaction locks throttle rows in this one order, so that concurrent sign-ins on
+    PostgreSQL queue instead of deadlocking."""
+    return sorted(keys, key=lambda key: (key[0].value, key[1], key[2]))
+
+
+def _locked_throttle_rows(conn: Connection, keys: Sequence[tuple[Key, str, str]]) -> dict[tuple[Key, str, str], Row[Any]]:
+    found = conn.execute(
+        select(login_throttle).where(_throttle_rows(keys))
+        .order_by(login_throttle.c.kind, login_throttle.c.username, login_throttle.c.source)
+        .with_for_update()
+    )
+    return {(Key(row.kind), row.username, row.source): row for row in found}
+
+
 def _throttle_rows(keys: Sequence[tuple[Key, str, str]]) -> ColumnElement[bool]:
     return or_(*(
         and_(login_throttle.c.kind == kind.value, login_throttle.c.username == name, login_throttle.c.source == where)
@@ -700,16 +715,11 @@ class SqlStore:
             dialect_insert(login_throttle)
             .values([
                 {"kind": kind.value, "username": name, "source": where, "failures": 0, "last_failure_at": now}
-                for kind, name, where in keys
+                for kind, name, where in _in_lock_order(keys)
             ])
             .on_conflict_do_nothing()
         )
-        rows = {
-            (Key(row.kind), row.username, row.source): row
-            for row in conn.execute(
-                select(login_throttle).where(_throttle_rows(keys)).with_for_update()
-            )
-        }
+        rows = _locked_throttle_rows(conn, keys)
         waits = [row.blocked_until - now for row in rows.values() if row.blocked_until and row.blocked_until > now]
         if waits:
             wait = max(waits)
@@ -724,11 +734,7 @@ class SqlStore:
         """A checked password was wrong: count it under the keys not counted before the check."""
         if not keys:
             return
-        rows = {
-            (Key(row.kind), row.username, row.source): row
-            for row in conn.execute(select(login_throttle).where(_throttle_rows(keys)).with_for_update())
-        }
-        SqlStore._add_failure(conn, rows, _now())
+        SqlStore._add_failure(conn, _locked_throttle_rows(conn, keys), _now())
 
     @staticmethod
     def _add_failure(conn: Connection, rows: dict[tuple[Key, str, str], Row[Any]], now: datetime) -> None:
@@ -745,7 +751,7 @@ class SqlStore:
     def _give_back_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]], forget_pair: bool) -> None:
         """Undo the count made before the check: a success (which also forgets the pair's failures,
         `forget_pair`) or a check that never ran."""
-        for kind, name, where in keys:
+        for kind, name, where in _in_lock_order(keys):
             if kind not in COUNTED_BEFORE_THE_CHECK:
                 continue
             which = _throttle_rows([(kind, name, where)])

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from coach.storage import Role, User
+from coach.storage import Role, User, sql
 from coach.storage.sql import SqlStore, engine_url, open_store
 from tests.conftest import PASSWORD
 
@@ -66,3 +67,23 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def trainee(store: SqlStore) -> User:
     return store.create_user("tara", "Tara", Role.TRAINEE, PASSWORD)
+
+
+class Clock:
+    """The store's idea of now, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(sql, "_now", moved)
+    return moved

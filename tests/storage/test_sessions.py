@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,28 +10,9 @@ from sqlalchemy import select
 from coach.storage import SessionPolicy, User
 from coach.storage import sql
 from coach.storage.sql import SqlStore
+from tests.storage.conftest import Clock
 
 POLICY = SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
-
-
-class Clock:
-    """The store's idea of now, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moved = Clock()
-    monkeypatch.setattr(sql, "_now", moved)
-    return moved
 
 
 def logged_in(store: SqlStore, user: User) -> tuple[str, str]:

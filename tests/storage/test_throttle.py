@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,27 +17,10 @@ from coach.storage import sql
 from coach.storage.passwords import MAX_LENGTH
 from coach.storage.sql import SqlStore
 from coach.storage.throttle import FREE_FAILURES, MAX_DELAY, Key, delay_after, wait_in_words
+from tests.storage.conftest import Clock
 
 PASSWORD = "correct horse battery"
 ATTACKER, OFFICE = "203.0.113.9", "198.51.100.7"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moved = Clock()
-    monkeypatch.setattr(sql, "_now", moved)
-    return moved
 
 
 @pytest.fixture
