@@ -13,7 +13,11 @@ st.write(
 with st.form("first_account"):
     username = st.text_input("Username", key="first_username", help="3 to 40 characters: letters, digits, . _ -")
     display_name = st.text_input("Your name", key="first_name")
-    password = st.text_input("Password (at least 10 characters)", type="password", key="first_password")
+    password = st.text_input(
+        "Password", type="password", key="first_password",
+        help="10 to 128 characters; not a common password, not containing the username, not repeating "
+        "characters. A few unrelated words make a good one.",
+    )
     repeated = st.text_input("Password again", type="password", key="first_password_again")
     submitted = st.form_submit_button("Create the coordinator account", type="primary", key="first_submit")
 
