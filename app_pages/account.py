@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.ui import app_store, current_session, require_role
 from coach.storage import AccountError, Role, SignInsBusy, TooManyAttempts
+from coach.storage.passwords import RULES_IN_WORDS
 
 user = require_role(*Role)
 st.title("My account")
@@ -14,8 +15,7 @@ with st.form("account_password", clear_on_submit=True):
     current = st.text_input("Current password", type="password", key="account_current_password")
     new = st.text_input(
         "New password", type="password", key="account_new_password",
-        help="10 to 128 characters; not a common password, not containing your username, not repeating "
-        "characters. A few unrelated words make a good one.",
+        help=RULES_IN_WORDS,
     )
     again = st.text_input("New password again", type="password", key="account_new_password_again")
     submitted = st.form_submit_button("Change password", type="primary", key="account_change_password")

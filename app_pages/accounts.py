@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages.ui import app_store, require_role
 from coach.storage import AccountError, NotFound, Role
+from coach.storage.passwords import RULES_IN_WORDS
 
 coordinator = require_role(Role.COORDINATOR)
 store = app_store()
@@ -33,7 +34,7 @@ with st.form("accounts_add", clear_on_submit=True):
     cohort = st.text_input("Cohort (optional)", key="accounts_new_cohort")
     password = st.text_input(
         "First password", type="password", key="accounts_new_password",
-        help="10 to 128 characters; not a common password, not containing the username, not repeating characters.",
+        help=RULES_IN_WORDS,
     )
     if st.form_submit_button("Add", type="primary"):
         try:

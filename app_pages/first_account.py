@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.ui import app_store, log_in
 from coach.storage import AccountError
+from coach.storage.passwords import RULES_IN_WORDS
 
 st.title("Welcome to Chat Reference Coach")
 st.write(
@@ -15,8 +16,7 @@ with st.form("first_account"):
     display_name = st.text_input("Your name", key="first_name")
     password = st.text_input(
         "Password", type="password", key="first_password",
-        help="10 to 128 characters; not a common password, not containing the username, not repeating "
-        "characters. A few unrelated words make a good one.",
+        help=RULES_IN_WORDS,
     )
     repeated = st.text_input("Password again", type="password", key="first_password_again")
     submitted = st.form_submit_button("Create the coordinator account", type="primary", key="first_submit")

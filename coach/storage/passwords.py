@@ -27,6 +27,11 @@ MEMORY_KIB, ITERATIONS, LANES = 19 * 1024, 2, 1
 # shorter cores ("abc" in "abc!2024xyz") are not looked up.
 MIN_COMMON_CORE = 5
 MIN_DISTINCT_CHARACTERS = 5
+# What check_password asks, for the forms that ask for a new password.
+RULES_IN_WORDS = (
+    f"{MIN_LENGTH} to {MAX_LENGTH} characters; not a common password, not containing the username, not "
+    "repeating characters. A few unrelated words make a good one."
+)
 
 _HASHER = PasswordHasher(time_cost=ITERATIONS, memory_cost=MEMORY_KIB, parallelism=LANES)
 _EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
