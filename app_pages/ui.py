@@ -196,13 +196,11 @@ def forget_login() -> None:
 
 def log_out(everywhere: bool = False) -> None:
     """End this login (every tab that shares it); `everywhere`: every login of the user."""
-    session_id = st.session_state.auth_session_id
-    if session_id is not None:
-        session = app_store().check_session(session_id, session_policy(), acted=False)
-        if everywhere and session is not None:
-            app_store().end_user_sessions(session.user)
-        else:
-            app_store().end_session(session_id)
+    session = current_session(acted=True)
+    if session is not None and everywhere:
+        app_store().end_user_sessions(session.user)
+    elif session is not None:
+        app_store().end_session(session.id)
     forget_login()
     st.query_params.clear()
 
@@ -279,8 +277,11 @@ def checked_scenario(text: str) -> CheckedText:
 def autoplayed(text: str) -> Autoplay:
     """A valid scenario text's walkthroughs, played and scored once per process (a text never
     changes): the workbench, publishing checks and coverage all read them."""
+    cache = _caches()[1]
+    if text in cache:
+        return cache.get(text)
     with st.spinner("Playing the walkthroughs..."):
-        return _caches()[1].get(text)
+        return cache.get(text)
 
 
 def published_scenarios(user: User) -> list[LoadedScenario]:

@@ -49,5 +49,9 @@ class TextCache(Generic[Result]):
                 self.size -= evicted
         return result
 
+    def __contains__(self, text: str) -> bool:
+        with self._lock:
+            return text in self._entries
+
     def __len__(self) -> int:
         return len(self._entries)

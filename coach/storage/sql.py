@@ -690,19 +690,20 @@ class SqlStore:
         keys = [(Key.PAIR, typed, source)]
         if source:
             keys.append((Key.SOURCE, "", source))
-            with self._read() as conn:
-                known = conn.execute(
-                    select(login_attempts.c.id).where(
-                        login_attempts.c.username == typed, login_attempts.c.source == source,
-                        login_attempts.c.success.is_(True),
-                        login_attempts.c.at > _now() - timedelta(days=KNOWN_SOURCE_DAYS),
-                    ).limit(1)
-                ).first()
-            if known is None:
-                keys.append((Key.USER, typed, ""))
-        else:
+        if not source or not self._signed_in_from(typed, source):
             keys.append((Key.USER, typed, ""))
         return keys
+
+    def _signed_in_from(self, typed: str, source: str) -> bool:
+        """The user signed in from this address in the last KNOWN_SOURCE_DAYS days."""
+        with self._read() as conn:
+            return conn.execute(
+                select(login_attempts.c.id).where(
+                    login_attempts.c.username == typed, login_attempts.c.source == source,
+                    login_attempts.c.success.is_(True),
+                    login_attempts.c.at > _now() - timedelta(days=KNOWN_SOURCE_DAYS),
+                ).limit(1)
+            ).first() is not None
 
     @staticmethod
     def _count_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]], typed: str, source: str) -> None:
@@ -751,19 +752,19 @@ class SqlStore:
     def _give_back_attempt(conn: Connection, keys: Sequence[tuple[Key, str, str]], forget_pair: bool) -> None:
         """Undo the count made before the check: a success (which also forgets the pair's failures,
         `forget_pair`) or a check that never ran."""
-        for kind, name, where in _in_lock_order(keys):
-            if kind not in COUNTED_BEFORE_THE_CHECK:
-                continue
-            which = _throttle_rows([(kind, name, where)])
-            if kind is Key.PAIR and forget_pair:
-                conn.execute(delete(login_throttle).where(which))
-                continue
-            row = conn.execute(select(login_throttle).where(which).with_for_update()).one_or_none()
-            if row is not None:
-                failures = max(row.failures - 1, 0)
-                conn.execute(update(login_throttle).where(which).values(
-                    failures=failures, blocked_until=row.blocked_until if delay_after(kind, failures) else None,
-                ))
+        counted = [key for key in keys if key[0] in COUNTED_BEFORE_THE_CHECK]
+        if forget_pair:
+            pairs = [key for key in counted if key[0] is Key.PAIR]
+            if pairs:
+                conn.execute(delete(login_throttle).where(_throttle_rows(pairs)))
+            counted = [key for key in counted if key[0] is not Key.PAIR]
+        if not counted:
+            return
+        for (kind, name, where), row in _locked_throttle_rows(conn, counted).items():
+            failures = max(row.failures - 1, 0)
+            conn.execute(update(login_throttle).where(_throttle_rows([(kind, name, where)])).values(
+                failures=failures, blocked_until=row.blocked_until if delay_after(kind, failures) else None,
+            ))
 
     def unlock(self, username: str) -> None:
         name = normalize_username(username)
