@@ -312,8 +312,25 @@ def pair_features(reading: Reading) -> list[tuple[int, str]]:
     return pairs
 
 
+# Words that turn a sentence round ("the old card didn't work, but the new one does"): what follows
+# the last of them in a sentence is what the writer ends on.
+CONTRAST_WORDS: frozenset[str] = frozenset("but however though although yet now".split())
+
+
+def contrast_features(reading: Reading) -> list[tuple[int, str]]:
+    """(position, feature): each word after the last contrast word of its sentence, marked as such,
+    so that a trouble that is over ("it kept failing but now it works") reads otherwise than one
+    that goes on ("that fixed the login but now the audiobook won't play")."""
+    found = []
+    for start, end in reading.sentences():
+        turns = [p for p in range(start, end) if reading.words[p].lstrip(NEGATED + QUOTED) in CONTRAST_WORDS]
+        if turns:
+            found += [(p, "a " + reading.words[p]) for p in range(turns[-1] + 1, end)]
+    return found
+
+
 def features(text: str) -> list[str]:
     """Every feature of a message, with repeats: the model sums them all."""
     reading = read_message(text)
     found = [feature for word in reading.words for feature in word_features(word)]
-    return found + [feature for _, feature in pair_features(reading)]
+    return found + [feature for _, feature in pair_features(reading)] + [f for _, f in contrast_features(reading)]

@@ -7,7 +7,7 @@ full-batch gradient descent with Adam from a seeded start, so the same corpus al
 gives the same weights. In the loss, positives count ``POSITIVE_WEIGHT`` times and a
 hard negative counts ``HARD_NEGATIVE_WEIGHT`` times for each intent it mimics. A feature must occur in at least ``MIN_COUNT`` training
 messages to get a weight. Each intent's threshold is then chosen on the development
-set (``strictest_threshold``).
+set (``plateau_threshold``).
 
 The fingerprint stored with the model is a hash of everything the weights come from:
 the corpus files and the source of this module and of ``coach.intent_text`` (how text
@@ -42,11 +42,13 @@ ITERATIONS = 300
 LEARNING_RATE = 0.01
 EMBEDDING_SCALE = 0.05
 SEED = 0
-# Thresholds are chosen in this range, by mean F1 over this many points either side: the
-# highest whose mean F1 is within THRESHOLD_TOLERANCE of the best.
+# Thresholds are chosen in this range, by mean F1 over this many points either side: of those whose
+# mean F1 is within THRESHOLD_TOLERANCE of the best (the plateau), the one PLATEAU_SHARE of the
+# way from its lowest to its highest.
 THRESHOLD_RANGE = (20, 90)
 THRESHOLD_WINDOW = 8
 THRESHOLD_TOLERANCE = 0.01
+PLATEAU_SHARE = 0.5
 # A positive message counts this many times in the loss: intents are rare in the corpus.
 POSITIVE_WEIGHT = 2.0
 # A hard negative counts this many times for each intent it mimics: false positives on such
@@ -167,15 +169,17 @@ def train_speaker(speaker: str, train: Sequence[LabelledMessage]) -> SpeakerMode
     return SpeakerModel(names, rows_of, stored, hidden_bias, output, output_bias, tuple(50 for _ in names))
 
 
-def strictest_threshold(labelled: Sequence[tuple[int, bool]]) -> int:
-    """The threshold for one intent from its development messages' (score, carries it) pairs: the
-    highest in ``THRESHOLD_RANGE`` whose F1, averaged over ``THRESHOLD_WINDOW`` points either side,
-    is within ``THRESHOLD_TOLERANCE`` of the best. With a few dozen positives per intent the F1
-    curves are nearly flat from 50 to 90, and their peaks are one message wide; where the
-    development set cannot tell thresholds apart, the strictest is taken, because a new wording of
-    a lookalike ("Yes! I passed the cataloguing exam") scores lower than the corpus's own, while
-    the messages that carry an intent mostly score near 100, and a false positive tells a trainee
-    they did something they did not."""
+def plateau_threshold(labelled: Sequence[tuple[int, bool]]) -> int:
+    """The threshold for one intent from its development messages' (score, carries it) pairs. F1 is
+    averaged over ``THRESHOLD_WINDOW`` points either side; the thresholds in ``THRESHOLD_RANGE``
+    within ``THRESHOLD_TOLERANCE`` of the best form a plateau (with a few dozen positives per
+    intent it is wide, 50 to 90 for some, and its peak one message wide), and the threshold is
+    taken ``PLATEAU_SHARE`` of the way up it: its middle. The top of the plateau missed new wordings
+    of the things an intent carries. Judged on the ninth blind set with thresholds chosen on the
+    rest of the development set, the top misjudged 47 of 1,050 messages (30 missed, 18 false),
+    three quarters of the way up 40 (18, 23) and the middle 38 (14, 25); three quarters also
+    missed a shipped walkthrough's "I don't see an email address on your chat request. Could
+    you type one, in case they need to reach you about it?" (ask_email 68 against 74)."""
     support = sum(positive for _, positive in labelled)
     f1 = {}
     for threshold in range(0, 101):
@@ -189,18 +193,19 @@ def strictest_threshold(labelled: Sequence[tuple[int, bool]]) -> int:
 
     candidates = range(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1)
     best = max(smoothed(t) for t in candidates)
-    return max(t for t in candidates if smoothed(t) >= best - THRESHOLD_TOLERANCE)
+    plateau = [t for t in candidates if smoothed(t) >= best - THRESHOLD_TOLERANCE]
+    return plateau[0] + int((plateau[-1] - plateau[0]) * PLATEAU_SHARE)
 
 
 def choose_thresholds(model: SpeakerModel, speaker: str, dev: Sequence[LabelledMessage]) -> SpeakerModel:
-    """The model with each intent's threshold chosen on the development set (``strictest_threshold``)."""
+    """The model with each intent's threshold chosen on the development set (``plateau_threshold``)."""
     from coach.intents import IntentMatcher
 
     matcher = IntentMatcher(models={speaker: model})
     messages = [m for m in dev if m.speaker == speaker]
     scored = [matcher.match(m.text, speaker).scores for m in messages]
     return model.with_thresholds([
-        strictest_threshold([(s[intent], intent in m.intents) for s, m in zip(scored, messages)])
+        plateau_threshold([(s[intent], intent in m.intents) for s, m in zip(scored, messages)])
         for intent in model.intents
     ])
 

@@ -43,6 +43,7 @@ from coach.intent_text import (
     QUESTION_MARK,
     QUOTED,
     Reading,
+    contrast_features,
     normalize,
     read_message,
     word_features,
@@ -235,6 +236,8 @@ class IntentMatcher:
                 if word == QUESTION_MARK and position not in left_out and position - 1 not in left_out:
                     question = " ".join(words[clause_start:min(clause_start + 2, position)])
                     extra.append((position, feature_index.get("q " + question)))
+        extra += [(position, feature_index.get(feature)) for position, feature in contrast_features(reading)
+                  if position not in left_out]
         for position in left_out:
             word_rows[position] = pair_rows[position] = None
             if position + 1 < len(words):
