@@ -215,7 +215,8 @@ class IntentMatcher:
     def _sentence_rows(self, table: _WordTable, reading: Reading, left_out: frozenset[int]) -> list[list[int]]:
         """The rows of ``table.vectors`` that each sentence of a reading sums: each word (a known word's
         own summed row, an unknown word's character n-grams), each pair of neighbouring words in a
-        clause, and each question's first two words (the features of ``intent_text.features``).
+        clause, each question's first two words and the words after a sentence's last contrast word
+        (the features of ``intent_text.features``).
         Words at ``left_out`` positions, and the pairs they are in, are ignored (for ``explain``)."""
         words = reading.words
         if not words:
