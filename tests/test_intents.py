@@ -36,12 +36,12 @@ from coach.intents_eval import evaluate
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "intent_eval.py"
 
 # Floors under the figures measured on the test set (README), guarding the measured level against
-# regressions. Issue #9's targets are macro F1 >= 0.95 (met and held), a recall of 0.90 for every
-# intent and at most 3% false positives on hard negatives; the tenth test set misses all three
-# (0.947; 0.873 for needs_more_help; 5.1%), so these guard the measured level until they are met.
-TEST_MACRO_F1_FLOOR = 0.945
-TEST_HARD_NEGATIVE_FP_CEILING = 0.052
-TEST_RECALL_FLOOR = 0.87
+# regressions. Issue #9's targets are macro F1 >= 0.95, a recall of 0.90 for every intent (both met
+# on the eleventh test set: 0.976, lowest 0.923) and at most 3% false positives on hard negatives
+# (not met: 3.1%, the patrons' 7.2%), so the ceiling guards the measured level until it is met.
+TEST_MACRO_F1_FLOOR = 0.97
+TEST_HARD_NEGATIVE_FP_CEILING = 0.032
+TEST_RECALL_FLOOR = 0.92
 
 # SPEC section 6, the "e.g." column, and the examples of the speakers' intents.
 SPEC_EXAMPLES = [
