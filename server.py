@@ -31,6 +31,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app_pages.ui import SESSION_COOKIE, session_route_path, shared_store
+from coach.intents import default_matcher
 from coach.storage.config import session_policy
 
 MAX_TICKET_REQUEST = 1024  # bytes: a ticket is 43 characters
@@ -130,3 +131,7 @@ routes: list[Any] = [
     Route(session_route_path() + ".js", session_script, methods=["GET"]),
 ]
 app = st.App("app.py", routes=routes, middleware=[Middleware(SecurityHeaders)])
+
+# The intent models are read once per process, a quarter of a second of Python that holds the GIL:
+# here at start, not in the first chat a trainee opens, where every other session waited for it.
+default_matcher()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -105,3 +107,12 @@ def test_guesses_sent_at_once_over_the_websocket_are_all_counted(tmp_path: Path)
     assert len(checked) <= FREE_FAILURES[Key.PAIR] + 1
     assert len(refused) == guesses - len(checked)
     assert store.authenticate("cora", PASSWORD, source="198.51.100.1") is not None, "the owner elsewhere gets in"
+
+
+def test_the_server_reads_the_intent_models_at_start_not_in_a_trainees_first_chat() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import server; from coach.intents import _committed_models; "
+         "print(_committed_models.cache_info().currsize)"],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True,
+    )
+    assert loaded.stdout.split()[-1] == "1"
