@@ -12,6 +12,13 @@ from coach.analytics import DashboardFilters, attempts_failing, dashboard, filte
 from coach.export import XLSX_MAX_ROWS, XLSX_MIME_TYPE, attempts_csv, attempts_xlsx, rule_results_csv, rule_results_xlsx
 from coach.storage import Role
 
+# Assessment attempts (no hints until the scorecard) show what trainees do alone: the default view.
+MODES = {"Assessment": frozenset({"assessment"}), "Practice": frozenset({"practice"}), "Both": frozenset()}
+MODE_CAPTIONS = {
+    "Assessment": "Assessment attempts only (no hints until the scorecard). Choose Practice or Both under Mode.",
+    "Practice": "Practice attempts only: the trainees had hints along the way.",
+    "Both": "Assessment and practice attempts together.",
+}
 HEATMAP_TRAINEES = 40  # more rows than this are unreadable: show the trainees who fail most
 # openpyxl writes about 3,000 rows a second (bench/exports.py), CSV about 50,000
 EXCEL_HELP = "An Excel workbook, times in UTC. Slower to make than CSV: about 10 seconds for 30,000 rows."
@@ -20,6 +27,9 @@ EXCEL_HELP = "An Excel workbook, times in UTC. Slower to make than CSV: about 10
 def filters_from_widgets(options) -> DashboardFilters:
     with st.sidebar:
         st.subheader("Filters")
+        mode = st.radio("Mode", list(MODES), key="dashboard_mode", horizontal=True,
+                        help="Assessment attempts get no hints until the scorecard: what trainees can do on their own. "
+                             "Practice attempts had hints along the way.")
         first, last = options.first_finished, options.last_finished
         days = st.date_input("Finished between", (first, last) if first else (), key="dashboard_dates")
         trainees = options.trainees.set_index("id")["username"].to_dict()
@@ -30,15 +40,16 @@ def filters_from_widgets(options) -> DashboardFilters:
         chosen_cohorts = st.multiselect("Cohorts", list(options.cohorts), key="dashboard_cohorts")
     date_from, date_to = (days[0], days[-1]) if len(days) == 2 else (None, None)
     return DashboardFilters(date_from, date_to, frozenset(chosen_trainees), frozenset(chosen_scenarios),
-                            frozenset(chosen_cohorts))
+                            frozenset(chosen_cohorts), MODES[mode])
 
 
-def headline(data) -> None:
+def headline(data, mode: str) -> None:
     totals = data.totals.iloc[0]
     attempts, pass_rate, mean_score = st.columns(3)
     attempts.metric("Finished attempts", f"{int(totals['attempts']):,}")
     pass_rate.metric("Pass rate", "–" if pd.isna(totals["pass_rate"]) else f"{totals['pass_rate']:.0%}")
     mean_score.metric("Mean score", "–" if pd.isna(totals["mean_score"]) else f"{totals['mean_score']:.1f}")
+    st.caption(MODE_CAPTIONS[mode])
 
 
 def rule_chart(data) -> None:
@@ -162,7 +173,7 @@ st.title("Dashboard")
 options = filter_options(app_store(), user)
 filters = filters_from_widgets(options)
 data = dashboard(app_store(), user, filters)
-headline(data)
+headline(data, st.session_state.dashboard_mode)
 rules, trend = st.columns(2, gap="large")
 with rules:
     rule_chart(data)

@@ -45,6 +45,7 @@ class DashboardFilters:
     trainee_ids: frozenset[int] = field(default_factory=frozenset)
     scenario_ids: frozenset[str] = field(default_factory=frozenset)
     cohorts: frozenset[str] = field(default_factory=frozenset)
+    modes: frozenset[str] = field(default_factory=frozenset)  # "practice", "assessment"
 
 
 NO_FILTERS = DashboardFilters()
@@ -139,11 +140,13 @@ def filter_options(store: SqlStore, viewer: User) -> FilterOptions:
 def trainee_report(
     store: SqlStore, viewer: User, trainee_id: int, filters: DashboardFilters = NO_FILTERS
 ) -> TraineeReport:
-    """One trainee's finished attempts over time and the rules they fail most. The filters' dates and
-    scenarios apply; their trainees and cohorts do not (the trainee is chosen). NotFound for no such user."""
+    """One trainee's finished attempts over time and the rules they fail most. The filters' dates,
+    scenarios and modes apply; their trainees and cohorts do not (the trainee is chosen). NotFound for
+    no such user."""
     conditions = [
         attempts.c.owner_id == trainee_id,
-        *finished_attempts_matching(DashboardFilters(filters.date_from, filters.date_to, scenario_ids=filters.scenario_ids)),
+        *finished_attempts_matching(DashboardFilters(filters.date_from, filters.date_to, scenario_ids=filters.scenario_ids,
+                                                     modes=filters.modes)),
     ]
     with store.coordinator_reads(viewer) as conn:
         trainee = store.get_user(trainee_id)
@@ -210,6 +213,8 @@ def finished_attempts_matching(filters: DashboardFilters) -> list[ColumnElement[
         conditions.append(attempts.c.finished_at < _utc_midnight(filters.date_to + timedelta(days=1)))
     if filters.trainee_ids:
         conditions.append(attempts.c.owner_id.in_(sorted(filters.trainee_ids)))
+    if filters.modes:
+        conditions.append(attempts.c.mode.in_(sorted(filters.modes)))
     # subqueries rather than joins: the small tables narrow the attempts without widening their rows
     if filters.scenario_ids:
         conditions.append(

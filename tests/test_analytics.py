@@ -53,6 +53,7 @@ PLAN = (
     ("dee", "fire-alarm-handoff", "ideal", datetime(2025, 4, 21, 7, 15, tzinfo=UTC)),
 )
 COHORTS = {"ana": "north", "ben": "north", "cyd": "south", "dee": None}
+PRACTISED = {("ben", "goodbye-before-asking"), ("cyd", "bye-without-thanks")}  # the rest are assessments
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Finished:
     title: str
     finished_at: datetime
     card: Scorecard
+    mode: str
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,11 @@ def build_dataset(store: SqlStore) -> Dataset:
             patch.setattr(sql, "_now", lambda at=at: at)  # the store stamps start and finish with _now()
             trainee = trainees[name]
             events, card = played(scenario_id, walkthrough)
-            attempt_id = store.start_attempt(trainee, versions[scenario_id], "assessment")
+            mode = "practice" if (name, walkthrough) in PRACTISED else "assessment"
+            attempt_id = store.start_attempt(trainee, versions[scenario_id], mode)
             store.append_events(trainee, attempt_id, 0, events)
             store.finish_attempt(trainee, attempt_id, card, RULESET_VERSION)
-            finished.append(Finished(attempt_id, trainee, scenario_id, versions[scenario_id].title, at, card))
+            finished.append(Finished(attempt_id, trainee, scenario_id, versions[scenario_id].title, at, card, mode))
         patch.setattr(sql, "_now", lambda: datetime(2025, 3, 4, 12, 0, tzinfo=UTC))
         events, _ = played("apa-citation-youtube", "ideal")
         unfinished = store.start_attempt(trainees["ana"], versions["apa-citation-youtube"], "practice")
@@ -140,6 +143,7 @@ def keep(data: Dataset, filters: DashboardFilters) -> list[Finished]:
             and (not filters.trainee_ids or attempt.trainee.id in filters.trainee_ids)
             and (not filters.scenario_ids or attempt.scenario_id in filters.scenario_ids)
             and (not filters.cohorts or attempt.trainee.cohort in filters.cohorts)
+            and (not filters.modes or attempt.mode in filters.modes)
         )
 
     return [attempt for attempt in data.finished if kept(attempt)]
@@ -248,6 +252,8 @@ FILTERS: dict[str, Callable[[Dataset], DashboardFilters]] = {
     "two trainees": lambda data: DashboardFilters(trainee_ids=trainee_ids(data, "ana", "dee")),
     "a scenario": lambda data: DashboardFilters(scenario_ids=frozenset({"fire-alarm-handoff"})),
     "a cohort": lambda data: DashboardFilters(cohorts=frozenset({"north"})),
+    "assessments": lambda data: DashboardFilters(modes=frozenset({"assessment"})),
+    "practice": lambda data: DashboardFilters(modes=frozenset({"practice"})),
     "everything at once": lambda data: DashboardFilters(
         date_from=date(2025, 3, 1), date_to=date(2025, 4, 30), trainee_ids=trainee_ids(data, "ana", "cyd"),
         scenario_ids=frozenset({"apa-citation-youtube", "fire-alarm-handoff"}), cohorts=frozenset({"north", "south"}),
@@ -338,6 +344,15 @@ def test_trainee_report_applies_dates_and_scenarios_but_not_trainees_or_cohorts(
     assert list(report.attempts["attempt_id"]) == [a.attempt_id for a in sorted(expected, key=lambda a: a.finished_at)]
     failed = report.rules_failed.set_index("code")["failed"]
     assert all(failed[rule.code] == verdict_counts(expected, rule.code)[2] for rule in RULES)
+
+
+def test_trainee_report_applies_the_mode(data: Dataset) -> None:
+    cyd = data.trainees["cyd"]
+    for mode in ("assessment", "practice"):
+        report = trainee_report(data.store, data.coordinator, cyd.id, DashboardFilters(modes=frozenset({mode})))
+        expected = [a.attempt_id for a in data.finished if a.trainee.id == cyd.id and a.mode == mode]
+        assert expected and sorted(report.attempts["attempt_id"]) == sorted(expected)
+        assert set(report.attempts["mode"]) == {mode}
 
 
 def test_trainee_report_of_no_such_user(data: Dataset) -> None:

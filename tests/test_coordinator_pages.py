@@ -11,11 +11,12 @@ from coach.simulator import play_walkthrough
 from coach.storage import Role
 from tests.conftest import PASSWORD, ROOT, run_page_directly, sign_in
 
-PLAYS = [  # (trainee, cohort, scenario, walkthrough)
-    ("ana", "fall", "lost-book-charge-maplewood", "ideal"),
-    ("ana", "fall", "mill-photos-followup", "no-email-before-followup"),
-    ("ben", "spring", "lost-book-charge-maplewood", "transfer-without-contacting"),
-    ("ben", "spring", "mill-photos-followup", "ideal"),
+PLAYS = [  # (trainee, cohort, scenario, walkthrough, mode)
+    ("ana", "fall", "lost-book-charge-maplewood", "ideal", "assessment"),
+    ("ana", "fall", "mill-photos-followup", "no-email-before-followup", "assessment"),
+    ("ben", "spring", "lost-book-charge-maplewood", "transfer-without-contacting", "assessment"),
+    ("ben", "spring", "mill-photos-followup", "ideal", "assessment"),
+    ("ana", "fall", "mill-photos-followup", "ideal", "practice"),
 ]
 
 
@@ -23,13 +24,13 @@ PLAYS = [  # (trainee, cohort, scenario, walkthrough)
 def played(store):
     library = ScenarioLibrary()
     users = {}
-    for username, cohort, scenario_id, walkthrough in PLAYS:
+    for username, cohort, scenario_id, walkthrough, mode in PLAYS:
         user = users.get(username) or store.create_user(username, username.title(), Role.TRAINEE, PASSWORD, cohort)
         users[username] = user
         loaded = library.get(scenario_id)
         events = play_walkthrough(loaded.scenario, matcher_for(loaded.scenario),
                                   loaded.scenario.walkthroughs[walkthrough].steps).events
-        attempt_id = store.start_attempt(user, store.save_scenario_version(loaded, loaded.text), "assessment")
+        attempt_id = store.start_attempt(user, store.save_scenario_version(loaded, loaded.text), mode)
         store.append_events(user, attempt_id, 0, events)
         store.finish_attempt(user, attempt_id, score(loaded.scenario, events, username), RULESET_VERSION)
     coordinator = store.create_user("maria", "Maria", Role.COORDINATOR, PASSWORD)
@@ -49,6 +50,18 @@ def test_dashboard_figures_and_cohort_filter(played: AppTest) -> None:
     assert metric(app, "Finished attempts") == "4" and metric(app, "Pass rate") == "50%"
     app.multiselect(key="dashboard_cohorts").select("spring").run()
     assert metric(app, "Finished attempts") == "2"
+
+
+def test_the_dashboard_shows_assessments_unless_the_coordinator_chooses_practice_or_both(played: AppTest) -> None:
+    app = played
+    app.switch_page("app_pages/dashboard.py").run()
+    assert app.radio(key="dashboard_mode").value == "Assessment"
+    assert any(c.value.startswith("Assessment attempts only") for c in app.caption)
+    assert metric(app, "Finished attempts") == "4"  # ana's practice attempt is left out
+    app.radio(key="dashboard_mode").set_value("Practice").run()
+    assert metric(app, "Finished attempts") == "1" and metric(app, "Pass rate") == "100%"
+    app.radio(key="dashboard_mode").set_value("Both").run()
+    assert metric(app, "Finished attempts") == "5"
 
 
 def test_weakest_rule_leads_to_its_attempts_and_replay(played: AppTest) -> None:
