@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages.ui import app_store, require_role
 from coach.wording import plural
-from coach.analytics import DashboardFilters, attempts_failing, dashboard, filter_options
+from coach.analytics import DashboardFilters, attempts_failing, dashboard, filter_options, local_times, time_zone
 from coach.export import XLSX_MAX_ROWS, XLSX_MIME_TYPE, attempts_csv, attempts_xlsx, rule_results_csv, rule_results_xlsx
 from coach.storage import Role
 
@@ -19,6 +19,8 @@ MODE_CAPTIONS = {
     "Practice": "Practice attempts only: the trainees had hints along the way.",
     "Both": "Assessment and practice attempts together.",
 }
+FAILING_HEADINGS = {"finished_at": "Finished", "username": "Trainee", "cohort": "Cohort",
+                    "scenario_title": "Scenario", "score": "Score", "passed": "Passed"}
 HEATMAP_TRAINEES = 40  # more rows than this are unreadable: show the trainees who fail most
 # openpyxl writes about 3,000 rows a second (bench/exports.py), CSV about 50,000
 EXCEL_HELP = "An Excel workbook, times in UTC. Slower to make than CSV: about 10 seconds for 30,000 rows."
@@ -58,13 +60,18 @@ def rule_chart(data) -> None:
     if rates.empty:
         st.caption("No rule applied to these attempts.")
         return
-    chart = alt.Chart(rates).mark_bar().encode(
-        x=alt.X("pass_rate:Q", title="pass rate", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("code:N", sort="x", title=None),
-        color=alt.Color("pass_rate:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
-        tooltip=["code", "name", "applicable", "passed", alt.Tooltip("pass_rate:Q", format=".0%")],
+    rates = rates.assign(rule=rates["code"] + " " + rates["name"])
+    base = alt.Chart(rates).encode(
+        x=alt.X("pass_rate:Q", title="Pass rate", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=alt.Y("rule:N", sort="x", title=None, axis=alt.Axis(labelLimit=240)),
+        tooltip=[alt.Tooltip("rule", title="Rule"), alt.Tooltip("applicable", title="Applied"),
+                 alt.Tooltip("passed", title="Passed"), alt.Tooltip("pass_rate:Q", title="Pass rate", format=".0%")],
     )
-    st.altair_chart(chart, use_container_width=True)
+    bars = base.mark_bar().encode(
+        color=alt.Color("pass_rate:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None))
+    # the figure at each bar's end: a rule nobody passed has no bar to see, but shows "0%"
+    figures = base.mark_text(align="left", dx=4).encode(text=alt.Text("pass_rate:Q", format=".0%"))
+    st.altair_chart(bars + figures, use_container_width=True)
 
 
 def remember_rule_pick(weakest: str) -> None:
@@ -99,10 +106,13 @@ def attempts_behind_a_rule(data, filters: DashboardFilters, user) -> None:
                         key="dashboard_rule", on_change=remember_rule_pick, args=(weakest,))
     st.caption(rule_choice_caption(code, weakest, picked))
     failing = attempts_failing(app_store(), user, code, filters)
-    st.caption(f"{plural(len(failing), 'attempt')} failed {code}; open one to replay it.")
-    st.dataframe(failing.drop(columns=["attempt_id"]), hide_index=True, use_container_width=True)
+    zone = time_zone(st.context.timezone)
+    failing["finished_at"] = local_times(failing["finished_at"], zone)
+    st.caption(f"{plural(len(failing), 'attempt')} failed {code}; open one to replay it. Times in {zone.key}.")
+    st.dataframe(failing[list(FAILING_HEADINGS)].rename(columns=FAILING_HEADINGS), hide_index=True,
+                 use_container_width=True)
     if not failing.empty:
-        labels = {row.attempt_id: f"{row.username} · {row.scenario_title} · {row.finished_at:%Y-%m-%d}"
+        labels = {row.attempt_id: f"{row.username} · {row.scenario_title} · {row.finished_at}"
                   for row in failing.itertuples()}
         chosen = st.selectbox("Replay", list(labels), format_func=labels.get, key="dashboard_replay_choice")
         st.page_link("app_pages/replay.py", query_params={"attempt": chosen}, label="Replay this attempt", icon=":material/replay:")
@@ -114,7 +124,7 @@ def trend_chart(data) -> None:
         st.caption("No finished attempts in this range.")
         return
     base = alt.Chart(data.trend).encode(x=alt.X("period_start:T", title=None))
-    scores = base.mark_line(point=True).encode(y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[0, 100])),
+    scores = base.mark_line(point=True).encode(y=alt.Y("mean_score:Q", title="Mean score", scale=alt.Scale(domain=[0, 100])),
                                                tooltip=["period_start:T", "attempts", "mean_score", "pass_rate"])
     st.altair_chart(scores, use_container_width=True)
 
@@ -131,7 +141,7 @@ def heatmap(data) -> None:
     chart = alt.Chart(cells[cells["username"].isin(worst)]).mark_rect().encode(
         x=alt.X("code:N", title=None),
         y=alt.Y("username:N", title=None, sort="-color"),
-        color=alt.Color("fail_rate:Q", scale=alt.Scale(scheme="reds", domain=[0, 1]), title="fail rate"),
+        color=alt.Color("fail_rate:Q", scale=alt.Scale(scheme="reds", domain=[0, 1]), title="Fail rate"),
         tooltip=["username", "code", "applicable", "failed", alt.Tooltip("fail_rate:Q", format=".0%")],
     )
     st.altair_chart(chart, use_container_width=True)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from sqlalchemy import Connection, Date, Result, bindparam, case, cast, func, or_, select
@@ -199,6 +200,19 @@ def attempts_failing(
     frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True)
     frame["score"] = frame["score"].astype("float64")
     return frame
+
+
+def time_zone(name: str | None) -> ZoneInfo:
+    """The time zone the browser reports (an IANA name), or UTC when it reports none we know."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_times(times: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """Timezone-aware times as "YYYY-MM-DD HH:MM" in `zone`, for a person to read."""
+    return times.dt.tz_convert(zone).dt.strftime("%Y-%m-%d %H:%M")
 
 
 # -- queries ----------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from coach.analytics import (
     attempts_failing,
     dashboard,
     filter_options,
+    local_times,
+    time_zone,
     trainee_report,
 )
 from coach.files import read_text
@@ -420,3 +422,10 @@ def test_on_sqlite_a_date_range_is_read_from_the_report_indexes_alone(data: Data
         ]
     assert any("COVERING INDEX attempts_by_finish" in step for step in plans), plans
     assert any("COVERING INDEX rule_results_by_attempt" in step for step in plans), plans
+
+
+def test_times_are_shown_in_the_browsers_time_zone_or_utc() -> None:
+    finished = pd.Series(pd.to_datetime(["2025-06-01 23:30", "2025-01-15 09:05"], utc=True))
+    assert list(local_times(finished, time_zone("Pacific/Auckland"))) == ["2025-06-02 11:30", "2025-01-15 22:05"]
+    assert list(local_times(finished, time_zone("America/New_York"))) == ["2025-06-01 19:30", "2025-01-15 04:05"]
+    assert time_zone(None).key == time_zone("Not/A_Zone").key == time_zone("../etc").key == "UTC"

@@ -72,7 +72,9 @@ def test_weakest_rule_leads_to_its_attempts_and_replay(played: AppTest) -> None:
     assert len(failing) >= 1 and weakest in ("TR001", "FU001", "FU002", "RT001", "FU005", "FU004")
     app.selectbox(key="dashboard_rule").set_value("TR001").run()
     failing = app.dataframe[0].value
-    assert list(failing["username"]) == ["ben"]
+    assert list(failing["Trainee"]) == ["ben"]
+    assert list(failing.columns) == ["Finished", "Trainee", "Cohort", "Scenario", "Score", "Passed"]
+    assert any(c.value.endswith("Times in UTC.") for c in app.caption)  # the test browser names no zone
     link = next(link for link in app.get("page_link") if link.proto.label == "Replay this attempt")
     assert "attempt=" in link.proto.query_string or link.proto.page.endswith("replay")
 
@@ -96,7 +98,7 @@ def rule_box_caption(app: AppTest) -> str:
 
 
 def failing_usernames(app: AppTest) -> list[str]:
-    return list(app.dataframe[0].value["username"])
+    return list(app.dataframe[0].value["Trainee"])
 
 
 def test_rule_box_follows_the_weakest_rule_as_filters_change(played: AppTest) -> None:
