@@ -15,9 +15,9 @@ from coach.storage import Role
 # Assessment attempts (no hints until the scorecard) show what trainees do alone: the default view.
 MODES = {"Assessment": frozenset({"assessment"}), "Practice": frozenset({"practice"}), "Both": frozenset()}
 MODE_CAPTIONS = {
-    "Assessment": "Assessment attempts only (no hints until the scorecard). Choose Practice or Both under Mode.",
-    "Practice": "Practice attempts only: the trainees had hints along the way.",
-    "Both": "Assessment and practice attempts together.",
+    MODES["Assessment"]: "Assessment attempts only (no hints until the scorecard). Choose Practice or Both under Mode.",
+    MODES["Practice"]: "Practice attempts only: the trainees had hints along the way.",
+    MODES["Both"]: "Assessment and practice attempts together.",
 }
 FAILING_HEADINGS = {"finished_at": "Finished", "username": "Trainee", "cohort": "Cohort",
                     "scenario_title": "Scenario", "score": "Score", "passed": "Passed"}
@@ -45,13 +45,13 @@ def filters_from_widgets(options) -> DashboardFilters:
                             frozenset(chosen_cohorts), MODES[mode])
 
 
-def headline(data, mode: str) -> None:
+def headline(data, filters: DashboardFilters) -> None:
     totals = data.totals.iloc[0]
     attempts, pass_rate, mean_score = st.columns(3)
     attempts.metric("Finished attempts", f"{int(totals['attempts']):,}")
     pass_rate.metric("Pass rate", "–" if pd.isna(totals["pass_rate"]) else f"{totals['pass_rate']:.0%}")
     mean_score.metric("Mean score", "–" if pd.isna(totals["mean_score"]) else f"{totals['mean_score']:.1f}")
-    st.caption(MODE_CAPTIONS[mode])
+    st.caption(MODE_CAPTIONS[filters.modes])
 
 
 def rule_chart(data) -> None:
@@ -183,7 +183,7 @@ st.title("Dashboard")
 options = filter_options(app_store(), user)
 filters = filters_from_widgets(options)
 data = dashboard(app_store(), user, filters)
-headline(data, st.session_state.dashboard_mode)
+headline(data, filters)
 rules, trend = st.columns(2, gap="large")
 with rules:
     rule_chart(data)
